@@ -1,0 +1,75 @@
+// The switchgen library: everything the CLI does, as plain functions. The CLI only parses
+// arguments, calls these, prints and sets the exit code.
+import type { Diagnostic } from './table/diagnostics.js';
+import { hasErrors } from './table/diagnostics.js';
+import { loadCpus, loadTable } from './table/load.js';
+import type { CpuFile, Table } from './table/model.js';
+import { planTable, type AsmPlan } from './plan/plan.js';
+import { ASM_FILE, emitAsm, emitHeader, emitSimOffsets, HEADER_FILE, SIM_OFFSETS_FILE, type Provenance } from './emit/asm.js';
+import type { OutputFile } from './emit/files.js';
+import { DEFAULT_CPUS, DEFAULT_OUT, DEFAULT_TABLE, displayPath } from './paths.js';
+import { resolve } from 'node:path';
+
+export { loadTable, loadCpus, parseTable, parseCpus, must } from './table/load.js';
+export { planTable } from './plan/plan.js';
+export { emitAsm, emitHeader, emitSimOffsets } from './emit/asm.js';
+export { formatDiagnostics, InputError } from './table/diagnostics.js';
+export type { Diagnostic } from './table/diagnostics.js';
+export { DEFAULT_CPUS, DEFAULT_OUT, DEFAULT_TABLE } from './paths.js';
+
+export interface Inputs {
+  table: string;
+  cpus: string;
+}
+
+export interface LoadedInputs {
+  table?: Table;
+  cpus?: CpuFile;
+  diagnostics: Diagnostic[];
+}
+
+export function resolveInputs(opts: Partial<Inputs>): Inputs {
+  return { table: opts.table ?? DEFAULT_TABLE, cpus: opts.cpus ?? DEFAULT_CPUS };
+}
+
+/** parse → validate both files; the CPU file is validated against the table's id fields. */
+export function loadInputs(inputs: Inputs): LoadedInputs {
+  const t = loadTable(inputs.table);
+  if (!t.value) return { diagnostics: t.diagnostics };
+  const c = loadCpus(inputs.cpus, t.value);
+  const diagnostics = [...t.diagnostics, ...c.diagnostics];
+  return c.value ? { table: t.value, cpus: c.value, diagnostics } : { table: t.value, diagnostics };
+}
+
+/** The command that regenerates these outputs, as written into every generated file. */
+export function regenerateCommand(inputs: Inputs, outDir: string): string {
+  const parts = ['npx switchgen generate'];
+  if (resolve(inputs.table) !== resolve(DEFAULT_TABLE)) parts.push(`--table ${displayPath(inputs.table)}`);
+  if (resolve(inputs.cpus) !== resolve(DEFAULT_CPUS)) parts.push(`--cpus ${displayPath(inputs.cpus)}`);
+  if (resolve(outDir) !== resolve(DEFAULT_OUT)) parts.push(`--out ${displayPath(outDir)}`);
+  return parts.join(' ');
+}
+
+export interface Generated {
+  files: OutputFile[];
+  diagnostics: Diagnostic[];
+  plan?: AsmPlan;
+}
+
+/** Every output, in memory, in a fixed order. Nothing is written here. */
+export function generateAll(inputs: Inputs, outDir: string = DEFAULT_OUT): Generated {
+  const loaded = loadInputs(inputs);
+  if (!loaded.table || !loaded.cpus || hasErrors(loaded.diagnostics)) return { files: [], diagnostics: loaded.diagnostics };
+  const plan = planTable(loaded.table);
+  const prov: Provenance = {
+    tableSource: displayPath(inputs.table),
+    tableName: loaded.table.name,
+    regenerate: regenerateCommand(inputs, outDir),
+  };
+  const files: OutputFile[] = [
+    { path: ASM_FILE, content: emitAsm(plan, prov) },
+    { path: HEADER_FILE, content: emitHeader(plan, prov) },
+    { path: SIM_OFFSETS_FILE, content: emitSimOffsets(plan, prov) },
+  ];
+  return { files, diagnostics: loaded.diagnostics, plan };
+}
