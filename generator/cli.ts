@@ -47,7 +47,7 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
       (args) => {
         const inputs = resolveInputs({ table: args.table, cpus: args.cpus });
         const outDir = args.out ?? DEFAULT_OUT;
-        const gen = generateAll(inputs, outDir);
+        const gen = generateAll(inputs);
         report(io, gen.diagnostics);
         if (hasErrors(gen.diagnostics)) {
           code = EXIT_BAD_INPUT;
@@ -66,7 +66,7 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
       (args) => {
         const inputs = resolveInputs({ table: args.table, cpus: args.cpus });
         const outDir = args.out ?? DEFAULT_OUT;
-        const gen = generateAll(inputs, outDir);
+        const gen = generateAll(inputs);
         report(io, gen.diagnostics);
         if (hasErrors(gen.diagnostics)) {
           code = EXIT_BAD_INPUT;

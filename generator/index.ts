@@ -7,7 +7,7 @@ import type { CpuFile, Table } from './table/model.js';
 import { planTable, type AsmPlan } from './plan/plan.js';
 import { ASM_FILE, emitAsm, emitHeader, emitSimOffsets, HEADER_FILE, SIM_OFFSETS_FILE, type Provenance } from './emit/asm.js';
 import type { OutputFile } from './emit/files.js';
-import { DEFAULT_CPUS, DEFAULT_OUT, DEFAULT_TABLE, displayPath } from './paths.js';
+import { DEFAULT_CPUS, DEFAULT_TABLE, displayPath } from './paths.js';
 import { resolve } from 'node:path';
 
 export { loadTable, loadCpus, parseTable, parseCpus, must } from './table/load.js';
@@ -41,12 +41,15 @@ export function loadInputs(inputs: Inputs): LoadedInputs {
   return c.value ? { table: t.value, cpus: c.value, diagnostics } : { table: t.value, diagnostics };
 }
 
-/** The command that regenerates these outputs, as written into every generated file. */
-export function regenerateCommand(inputs: Inputs, outDir: string): string {
+/**
+ * The command that regenerates these outputs, as written into every generated file. The output
+ * directory is left out on purpose: the same inputs give the same bytes wherever they are written
+ * (generated/ here, or a copy in a kernel tree).
+ */
+export function regenerateCommand(inputs: Inputs): string {
   const parts = ['npx switchgen generate'];
   if (resolve(inputs.table) !== resolve(DEFAULT_TABLE)) parts.push(`--table ${displayPath(inputs.table)}`);
   if (resolve(inputs.cpus) !== resolve(DEFAULT_CPUS)) parts.push(`--cpus ${displayPath(inputs.cpus)}`);
-  if (resolve(outDir) !== resolve(DEFAULT_OUT)) parts.push(`--out ${displayPath(outDir)}`);
   return parts.join(' ');
 }
 
@@ -57,14 +60,14 @@ export interface Generated {
 }
 
 /** Every output, in memory, in a fixed order. Nothing is written here. */
-export function generateAll(inputs: Inputs, outDir: string = DEFAULT_OUT): Generated {
+export function generateAll(inputs: Inputs): Generated {
   const loaded = loadInputs(inputs);
   if (!loaded.table || !loaded.cpus || hasErrors(loaded.diagnostics)) return { files: [], diagnostics: loaded.diagnostics };
   const plan = planTable(loaded.table);
   const prov: Provenance = {
     tableSource: displayPath(inputs.table),
     tableName: loaded.table.name,
-    regenerate: regenerateCommand(inputs, outDir),
+    regenerate: regenerateCommand(inputs),
   };
   const files: OutputFile[] = [
     { path: ASM_FILE, content: emitAsm(plan, prov) },

@@ -1,6 +1,6 @@
 // Emit the hyp.S macros and the C headers from the plan.
 import type { AsmPlan } from '../plan/plan.js';
-import { render } from './render.js';
+import { render, type Renderer } from './render.js';
 
 export const ASM_FILE = 'asm/debug_switch.S';
 export const HEADER_FILE = 'include/kvm_debug_switch.h';
@@ -29,14 +29,14 @@ function common(plan: AsmPlan, prov: Provenance, file: string, headline: string)
   };
 }
 
-export function emitAsm(plan: AsmPlan, prov: Provenance): string {
-  return render('debug_switch.S.hbs', common(plan, prov, ASM_FILE, 'hyp.S macros for the KVM/arm64 world switch, with the lazy debug-register switch'));
+export function emitAsm(plan: AsmPlan, prov: Provenance, r: Renderer = render): string {
+  return r('debug_switch.S.hbs', common(plan, prov, ASM_FILE, 'hyp.S macros for the KVM/arm64 world switch, with the lazy debug-register switch'));
 }
 
-export function emitHeader(plan: AsmPlan, prov: Provenance): string {
-  return render('kvm_debug_switch.h.hbs', common(plan, prov, HEADER_FILE, 'Context slots and flag bits for the generated world-switch macros'));
+export function emitHeader(plan: AsmPlan, prov: Provenance, r: Renderer = render): string {
+  return r('kvm_debug_switch.h.hbs', common(plan, prov, HEADER_FILE, 'Context slots and flag bits for the generated world-switch macros'));
 }
 
-export function emitSimOffsets(plan: AsmPlan, prov: Provenance): string {
-  return render('asm-offsets-sim.h.hbs', common(plan, prov, SIM_OFFSETS_FILE, 'asm-offsets values for simulation and cross-checks only'));
+export function emitSimOffsets(plan: AsmPlan, prov: Provenance, r: Renderer = render): string {
+  return r('asm-offsets-sim.h.hbs', common(plan, prov, SIM_OFFSETS_FILE, 'asm-offsets values for simulation and cross-checks only'));
 }

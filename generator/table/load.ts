@@ -5,9 +5,10 @@ import type { Diagnostic } from './diagnostics.js';
 import { hasErrors, InputError } from './diagnostics.js';
 import type { CpuFile, Table } from './model.js';
 import { CpuFileSchema, TableSchema } from './schema.js';
-import { narrowIntegers, shapeDiagnostics } from './shape.js';
+import { narrowIntegers, shapeDiagnostics, suggest } from './shape.js';
 import { validateCpus, validateTable } from './validate.js';
 import { YamlSource } from './yaml-source.js';
+import { displayPath } from '../paths.js';
 
 export interface Loaded<T> {
   value?: T;
@@ -20,7 +21,7 @@ export function readSource(file: string): { text?: string; diagnostics: Diagnost
   } catch (e) {
     const err = e as NodeJS.ErrnoException;
     const why = err.code === 'ENOENT' ? 'no such file' : err.code === 'EISDIR' ? 'is a directory' : err.message;
-    return { diagnostics: [{ file, line: 0, col: 0, severity: 'error', message: `cannot read: ${why}` }] };
+    return { diagnostics: [{ file: displayPath(file), line: 0, col: 0, severity: 'error', message: `cannot read: ${why}` }] };
   }
 }
 
@@ -41,7 +42,7 @@ export function parseTable(file: string, text: string): Loaded<Table> {
   const reported = new Set<string>();
   const data = narrowIntegers(src, src.data, [], diagnostics, reported);
   const parsed = TableSchema.safeParse(data);
-  if (!parsed.success) return { diagnostics: [...diagnostics, ...shapeDiagnostics(src, data, parsed.error, reported)] };
+  if (!parsed.success) return { diagnostics: [...diagnostics, ...shapeDiagnostics(src, data, parsed.error, reported, TableSchema)] };
   if (hasErrors(diagnostics)) return { diagnostics };
   const { table, diagnostics: more } = validateTable(src, parsed.data);
   return table ? { value: table, diagnostics: [...diagnostics, ...more] } : { diagnostics: [...diagnostics, ...more] };
@@ -52,20 +53,37 @@ export function parseCpus(file: string, text: string, table: Table): Loaded<CpuF
   if (src.syntaxErrors.length) return { diagnostics: src.syntaxErrors };
   const shapeErr = topLevelMapping(src, 'a CPU model file');
   if (shapeErr.length) return { diagnostics: shapeErr };
+  // A CPU entry's keys are name, qemu, or an ID register's upper-case name; anything else is a
+  // misspelling, reported as such rather than as "expected an integer".
+  const unknown: Diagnostic[] = [];
+  const cpusData = (src.data as { cpus?: unknown }).cpus;
+  if (Array.isArray(cpusData)) {
+    cpusData.forEach((entry, i) => {
+      if (entry === null || typeof entry !== 'object' || Array.isArray(entry)) return;
+      for (const key of Object.keys(entry)) {
+        if (key === 'name' || key === 'qemu' || /^[A-Z][A-Z0-9_]*$/.test(key)) continue;
+        const hint = suggest(key, ['name', 'qemu']);
+        unknown.push(src.diag(['cpus', i, key], `cpus[${i}].${key}: unknown key '${key}'${hint ? `; did you mean '${hint}'?` : ''}`, 'error', true));
+        delete (entry as Record<string, unknown>)[key];
+      }
+    });
+  }
   const parsed = CpuFileSchema.safeParse(src.data);
-  if (!parsed.success) return { diagnostics: shapeDiagnostics(src, src.data, parsed.error, new Set()) };
+  if (!parsed.success) return { diagnostics: [...unknown, ...shapeDiagnostics(src, src.data, parsed.error, new Set(), CpuFileSchema)] };
   const { cpus, diagnostics } = validateCpus(src, parsed.data, table);
+  if (unknown.length) return { diagnostics: [...unknown, ...diagnostics] };
   return cpus ? { value: cpus, diagnostics } : { diagnostics };
 }
 
+/** Diagnostics name files as displayPath shows them (relative, `/`-separated). */
 export function loadTable(file: string): Loaded<Table> {
   const { text, diagnostics } = readSource(file);
-  return text === undefined ? { diagnostics } : parseTable(file, text);
+  return text === undefined ? { diagnostics } : parseTable(displayPath(file), text);
 }
 
 export function loadCpus(file: string, table: Table): Loaded<CpuFile> {
   const { text, diagnostics } = readSource(file);
-  return text === undefined ? { diagnostics } : parseCpus(file, text, table);
+  return text === undefined ? { diagnostics } : parseCpus(displayPath(file), text, table);
 }
 
 /** Library convenience: the value, or an InputError carrying every diagnostic. */

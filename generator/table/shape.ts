@@ -38,19 +38,66 @@ function valueAt(data: unknown, path: Path): unknown {
   return v;
 }
 
+/** Keys the schema accepts for the mapping at `path` (walks zod's own definitions). */
+function keysAt(schema: z.ZodType, path: Path): string[] {
+  type Def = { type: string; shape?: Record<string, z.ZodType>; element?: z.ZodType; valueType?: z.ZodType; innerType?: z.ZodType };
+  let cur: z.ZodType | undefined = schema;
+  const def = (t: z.ZodType): Def => (t as unknown as { _zod: { def: Def } })._zod.def;
+  const unwrap = (t: z.ZodType): z.ZodType => (def(t).type === 'optional' && def(t).innerType ? unwrap(def(t).innerType!) : t);
+  for (const seg of path) {
+    if (!cur) return [];
+    const d = def(unwrap(cur));
+    cur = d.type === 'object' ? d.shape?.[String(seg)] : d.type === 'array' ? d.element : d.type === 'record' ? d.valueType : undefined;
+  }
+  if (!cur) return [];
+  const d = def(unwrap(cur));
+  return d.type === 'object' && d.shape ? Object.keys(d.shape) : [];
+}
+
+/** The closest known key within edit distance 2, for "did you mean". */
+export function suggest(word: string, known: string[]): string | undefined {
+  let best: string | undefined;
+  let bestD = 3;
+  for (const k of known) {
+    const d = editDistance(word.toLowerCase(), k.toLowerCase());
+    if (d < bestD) {
+      bestD = d;
+      best = k;
+    }
+  }
+  return best;
+}
+
+function editDistance(a: string, b: string): number {
+  const row = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    let prev = row[0]!;
+    row[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const cur = row[j]!;
+      row[j] = Math.min(row[j]! + 1, row[j - 1]! + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
+      prev = cur;
+    }
+  }
+  return row[b.length]!;
+}
+
 /** One diagnostic per zod issue, positioned at the offending value (or key, or parent map). */
-export function shapeDiagnostics(src: YamlSource, data: unknown, error: z.ZodError, skip: Set<string>): Diagnostic[] {
+export function shapeDiagnostics(src: YamlSource, data: unknown, error: z.ZodError, skip: Set<string>, schema?: z.ZodType): Diagnostic[] {
   const out: Diagnostic[] = [];
   for (const issue of error.issues) {
     const path = issue.path.filter((p): p is string | number => typeof p !== 'symbol');
     if (skip.has(pathText(path))) continue;
     switch (issue.code) {
-      case 'unrecognized_keys':
+      case 'unrecognized_keys': {
+        const known = schema ? keysAt(schema, path) : [];
         for (const key of issue.keys) {
           const pos = src.keyPosition(path, key);
-          out.push({ file: src.file, ...pos, severity: 'error', message: `${pathText([...path, key])}: unknown key '${key}'` });
+          const hint = suggest(key, known);
+          out.push({ file: src.file, ...pos, severity: 'error', message: `${pathText([...path, key])}: unknown key '${key}'${hint ? `; did you mean '${hint}'?` : ''}` });
         }
         break;
+      }
       case 'invalid_type': {
         const actual = valueAt(data, path);
         const expected = EXPECTED[issue.expected] ?? issue.expected;

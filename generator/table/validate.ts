@@ -126,7 +126,7 @@ export function validateTable(src: YamlSource, raw: RawTable): { table?: Table; 
       if (lo <= o.hi && o.lo <= hi) {
         const theirs = o.lo === o.hi ? `slot ${o.lo}` : `slots ${o.lo}..${o.hi}`;
         const ours = lo === hi ? `slot ${lo}` : `slots ${lo}..${hi}`;
-        c.error(path, `${ours} of ${what} overlaps ${o.what} (${theirs})`);
+        c.error(path, `${ours} of ${what} ${lo === hi ? 'overlaps' : 'overlap'} ${o.what} (${theirs})`);
         return;
       }
     }
@@ -162,7 +162,7 @@ export function validateTable(src: YamlSource, raw: RawTable): { table?: Table; 
       for (let n = 0; n < b.max; n++) uniqueName([...p, 'name'], b.name.replace('<n>', String(n)));
       claim([...p, 'first_slot'], b.first_slot, b.first_slot + b.max - 1, b.name);
     }
-    if (field) banks.push({ pattern: b.name, firstSlot: b.first_slot, max: b.max, count: field });
+    if (field && okMax) banks.push({ pattern: b.name, firstSlot: b.first_slot, max: b.max, count: field });
   });
 
   // Banks that share a count share one skip register, so they must share a maximum.
@@ -170,6 +170,7 @@ export function validateTable(src: YamlSource, raw: RawTable): { table?: Table; 
     const users = banks.filter((b) => b.count === f);
     const first = users[0];
     if (!first) {
+      if (raw.banks.some((b) => b.count === f.name)) continue;
       c.warn(['id_fields', f.name], `id field ${f.name} is not used by any bank`);
       continue;
     }
