@@ -4,15 +4,23 @@ import type { Diagnostic } from './table/diagnostics.js';
 import { hasErrors } from './table/diagnostics.js';
 import { loadCpus, loadTable } from './table/load.js';
 import type { CpuFile, Table } from './table/model.js';
-import { planTable, type AsmPlan } from './plan/plan.js';
+import { countsForCpu, planTable, type AsmPlan } from './plan/plan.js';
 import { ASM_FILE, emitAsm, emitHeader, emitSimOffsets, HEADER_FILE, SIM_OFFSETS_FILE, type Provenance } from './emit/asm.js';
 import type { OutputFile } from './emit/files.js';
+import { emitTsIndex, emitTsModel, TS_INDEX_FILE, tsModelFile } from './emit/ts.js';
 import { DEFAULT_CPUS, DEFAULT_TABLE, displayPath } from './paths.js';
 import { resolve } from 'node:path';
 
 export { loadTable, loadCpus, parseTable, parseCpus, must } from './table/load.js';
 export { planTable } from './plan/plan.js';
 export { emitAsm, emitHeader, emitSimOffsets } from './emit/asm.js';
+export { emitTsModel, emitTsModelForCounts, emitTsIndex, syntheticCpu, tsModelForCounts, tsModelFile, TS_INDEX_FILE } from './emit/ts.js';
+export type { TsEmitOptions } from './emit/ts.js';
+export { loadTsModel, ModelLoadError } from './model/load.js';
+export { SimpleMachine, MachineFault } from './model/machine.js';
+export type { MachineState, MachineAccess, SimpleMachineOptions } from './model/machine.js';
+export { MODEL_FUNCTIONS, MODEL_CONSTANTS } from './model/switch-model.js';
+export type { SwitchModel, SwitchedRegister } from './model/switch-model.js';
 export { formatDiagnostics, InputError } from './table/diagnostics.js';
 export type { Diagnostic } from './table/diagnostics.js';
 export { DEFAULT_CPUS, DEFAULT_OUT, DEFAULT_TABLE } from './paths.js';
@@ -74,5 +82,11 @@ export function generateAll(inputs: Inputs): Generated {
     { path: HEADER_FILE, content: emitHeader(plan, prov) },
     { path: SIM_OFFSETS_FILE, content: emitSimOffsets(plan, prov) },
   ];
+  // The TypeScript models (one per CPU) and their index, in sorted path order. They import
+  // generator/model/ as seen from generated/ts/, whatever the output directory.
+  const table = loaded.table;
+  const tsFiles: OutputFile[] = loaded.cpus.cpus.map((cpu) => ({ path: tsModelFile(cpu.name), content: emitTsModel(plan, countsForCpu(table, cpu), prov) }));
+  tsFiles.push({ path: TS_INDEX_FILE, content: emitTsIndex(loaded.cpus.cpus.map((c) => c.name), prov) });
+  files.push(...tsFiles.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0)));
   return { files, diagnostics: loaded.diagnostics, plan };
 }

@@ -119,8 +119,26 @@ export interface HeaderSlot {
   slot: number;
 }
 
+/** The generated macros by name, as the templates define them. */
+export type MacroName =
+  | 'save_sysregs'
+  | 'restore_sysregs'
+  | 'save_debug'
+  | 'restore_debug'
+  | 'save_guest_32bit_sysregs'
+  | 'restore_guest_32bit_sysregs'
+  | 'vcpu_run_debug_save_host'
+  | 'vcpu_run_debug_restore_guest'
+  | 'vcpu_return_debug_save_guest'
+  | 'vcpu_return_debug_restore_host';
+
 export interface AsmPlan {
   table: Table;
+  /**
+   * General-purpose registers each macro may change (the contract a caller relies on; the
+   * verifier checks that every other GPR survives). x30 is listed where a macro does `bl`.
+   */
+  clobbers: Record<MacroName, number[]>;
   roles: RolesText;
   offsetMacro: string;
   baseOffset: string;
@@ -253,8 +271,29 @@ export function planTable(table: Table): AsmPlan {
     ...table.banks.flatMap((b) => Array.from({ length: b.max }, (_, n) => ({ name: bankRegisterName(b, n), slot: b.firstSlot + n }))),
   ].sort((a, b) => a.slot - b.slot);
 
+  const usedSkips = fields.map((f) => skipOf.get(f)!);
+  const maxBank = Math.max(0, ...table.banks.map((b) => b.max));
+  const debugClobbers = [r.base, r.id, r.branch, ...usedSkips, ...r.bankValues.slice(0, maxBank), ...(singles.length ? [r.lazyValue] : [])];
+  const sysregClobbers = [r.base, ...r.values.slice(0, eager64.length)];
+  const a32Clobbers = [r.base, ...r.aarch32Values.slice(0, a32.length), ...(a32.some((x) => x.policy === 'lazy') ? [r.aarch32Tmp] : [])];
+  const LR = 30;
+  const uniq = (xs: number[]): number[] => [...new Set(xs)].sort((a, b) => a - b);
+  const clobbers: Record<MacroName, number[]> = {
+    save_sysregs: uniq(sysregClobbers),
+    restore_sysregs: uniq(sysregClobbers),
+    save_debug: uniq(debugClobbers),
+    restore_debug: uniq(debugClobbers),
+    save_guest_32bit_sysregs: uniq(a32Clobbers),
+    restore_guest_32bit_sysregs: uniq(a32Clobbers),
+    vcpu_run_debug_save_host: uniq([...r.dirty, ...debugClobbers, LR]),
+    vcpu_run_debug_restore_guest: uniq([r.flagsTmp, ...debugClobbers, LR]),
+    vcpu_return_debug_save_guest: uniq([r.flagsTmp, ...debugClobbers, LR]),
+    vcpu_return_debug_restore_host: uniq([r.flagsTmp, ...debugClobbers, LR]),
+  };
+
   return {
     table,
+    clobbers,
     roles: {
       vcpu: xreg(r.vcpu),
       context: xreg(r.context),
