@@ -95,6 +95,8 @@ export interface DebugPlan {
 }
 
 export interface TriggerPlan {
+  /** Context slot of the trigger register (MDSCR_EL1). */
+  slot: number;
   /** Two-bit form (the seed's and/and/adds) or one-bit form (tst). */
   pair: boolean;
   bits: { name: string; bit: number }[];
@@ -317,6 +319,7 @@ export function planTable(table: Table): AsmPlan {
       d1: xreg(r.dirty[1]!),
       contextOffset: trig.context,
       registerName: trig.register.name,
+      slot: trig.register.slot,
     },
     header: {
       slots,
