@@ -50,14 +50,27 @@ export class Rng {
   }
 
   bytes(n: number): Uint8Array {
-    const out = new Uint8Array(n);
-    for (let i = 0; i < n; i += 4) {
-      const v = this.u32();
-      out[i] = v & 0xff;
-      if (i + 1 < n) out[i + 1] = (v >>> 8) & 0xff;
-      if (i + 2 < n) out[i + 2] = (v >>> 16) & 0xff;
-      if (i + 3 < n) out[i + 3] = v >>> 24;
+    // sfc32 inlined over local state: this fills kilobytes per verification state.
+    const words = new Uint32Array(Math.ceil(n / 4));
+    let a = this.a | 0;
+    let b = this.b | 0;
+    let c = this.c | 0;
+    let d = this.d | 0;
+    for (let i = 0; i < words.length; i++) {
+      const t = (((a + b) | 0) + d) | 0;
+      d = (d + 1) | 0;
+      a = b ^ (b >>> 9);
+      b = (c + (c << 3)) | 0;
+      c = (c << 21) | (c >>> 11);
+      c = (c + t) | 0;
+      words[i] = t;
     }
-    return out;
+    this.a = a >>> 0;
+    this.b = b >>> 0;
+    this.c = c >>> 0;
+    this.d = d >>> 0;
+    return new Uint8Array(words.buffer, 0, n);
   }
+
+
 }
