@@ -325,7 +325,7 @@ describe('synthetic models (any counts, in memory)', () => {
     expect(model.SWITCHED.debug.map((r) => r.sysreg)).toEqual(expected.filter((e) => e.startsWith('r ')).map((e) => e.slice(2)));
   });
 
-  it('moves exactly its registers at the corners of 2..16 x 2..16 (the full grid runs against the asm in ts-model-asm)', () => {
+  it('moves exactly its registers at the corners of 2..16 x 2..16 (the full grid runs against the asm in test/verify/all-counts.test.ts)', () => {
     for (const [brps, wrps] of [[2, 2], [2, 16], [16, 2], [16, 16], [6, 4]] as const) {
       const counts = { BRPs: brps, WRPs: wrps };
       const model = tsModelForCounts(plan, counts);
