@@ -5,9 +5,10 @@
 //   npm run build && npm run bench -- [file.S] [--save LABEL] [--restore LABEL] [--id 0x10305106]
 //                                      [--seconds 2] [--max-block N] [-I dir]...
 //
-// Default file: generated/asm/debug_switch.S if it exists, else test/sim/fixtures/seed_debug.S
-// (the seed's save_debug/restore_debug macros). Registers: x0, x1 and x2 point into mapped RAM
-// (vcpu, spare, context), as the seed's routines expect x2 = context base.
+// Default file: generated/asm/debug_switch.S (the generated save_debug/restore_debug macros, run
+// through a driver that wraps them as routines; `npx switchgen generate` writes it). Include
+// directories: generated/include and generated/asm, then each -I. Registers: x0, x1 and x2 point
+// into mapped RAM (vcpu, spare, context), as the routines expect x2 = context base.
 
 import fs from 'node:fs';
 import path from 'node:path';
@@ -29,13 +30,13 @@ interface Args {
 function parseArgs(argv: string[]): Args {
   const generated = path.join(ROOT, 'generated', 'asm', 'debug_switch.S');
   const args: Args = {
-    file: fs.existsSync(generated) ? generated : path.join(ROOT, 'test', 'sim', 'fixtures', 'seed_debug.S'),
+    file: generated,
     save: '__save_debug',
     restore: '__restore_debug',
     id: 0x10305106n,
     seconds: 2,
     maxBlock: undefined,
-    includeDirs: [path.join(ROOT, 'generated', 'include')],
+    includeDirs: [path.join(ROOT, 'generated', 'include'), path.join(ROOT, 'generated', 'asm')],
   };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
@@ -87,6 +88,10 @@ const RAM = 0x4000_0000n;
 
 function main(): number {
   const args = parseArgs(process.argv.slice(2));
+  if (!fs.existsSync(args.file)) {
+    console.error(`${path.relative(process.cwd(), args.file) || args.file}: no such file (the default is written by \`npx switchgen generate\`)`);
+    return 1;
+  }
   let program: Program;
   try {
     program = load(args);

@@ -1,11 +1,12 @@
 // The simulator's assembler must produce the words GNU as and llvm-mc produce, for every form it
-// supports (fixtures/encodings.s), for the seed fixture, and for every system register it names.
+// supports (fixtures/encodings.s), for the generated debug-switch macros (through
+// fixtures/debug_driver.S), and for every system register it names.
 
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { assembleProgram, preprocess, SYSREGS, type Program } from '../../generator/sim/index.js';
-import { externalWords, FIXTURES, GNU_AS, hex8, LLVM_MC, resolveInclude, ROOT, toolGate } from './helpers.js';
+import { DEBUG_DRIVER, externalWords, FIXTURES, GNU_AS, hex8, LLVM_MC, resolveInclude, ROOT, toolGate } from './helpers.js';
 
 // llvm-mc is required under CI (a missing one fails there); GNU as is checked when installed.
 const tools = [
@@ -48,10 +49,10 @@ for (const tool of tools) {
       compare(ours, externalWords(tool.name, text), tool.name);
     });
 
-    it.skipIf(gate.skip)('the seed fixture (save_debug/restore_debug and the entry/exit paths)', () => {
+    it.skipIf(gate.skip)('the generated macros through the debug driver (save_debug/restore_debug and the entry/exit hooks)', () => {
       need();
-      const file = path.join(FIXTURES, 'seed_debug.S');
-      const ours = assembleProgram({ path: 'test/sim/fixtures/seed_debug.S', text: fs.readFileSync(file, 'utf8') }, { resolveInclude, base: 0n });
+      const file = path.join(FIXTURES, DEBUG_DRIVER);
+      const ours = assembleProgram({ path: path.relative(ROOT, file), text: fs.readFileSync(file, 'utf8') }, { resolveInclude, base: 0n });
       compare(ours, externalWords(tool.name, plainText(file)), tool.name);
     });
 

@@ -16,13 +16,102 @@ export const ID_6_4 = 0x10305106n;
 /** 16 breakpoints, 16 watchpoints (BRPs = WRPs = 15). */
 export const ID_16_16 = 0x10f0f106n;
 
-/** Resolve includes relative to the including file, then the fixtures and generated/include. */
+export const GENERATED_INCLUDE = path.join(ROOT, 'generated', 'include');
+export const GENERATED_ASM = path.join(ROOT, 'generated', 'asm');
+/** The generated macros the simulator tests run (through fixtures/debug_driver.S). */
+export const DEBUG_SWITCH = path.join(GENERATED_ASM, 'debug_switch.S');
+/** The driver that expands them as routines; includes generated/asm and generated/include. */
+export const DEBUG_DRIVER = 'debug_driver.S';
+/** The directories `resolveInclude` searches after the including file's own, in order (`-I` for gcc). */
+export const INCLUDE_DIRS = [FIXTURES, GENERATED_INCLUDE, GENERATED_ASM];
+
+/** Resolve includes relative to the including file, then the fixtures, generated/include and generated/asm. */
 export function resolveInclude(name: string, from: string): { path: string; text: string } | undefined {
-  for (const dir of [path.dirname(from), FIXTURES, path.join(ROOT, 'generated', 'include')]) {
+  for (const dir of [path.resolve(ROOT, path.dirname(from)), ...INCLUDE_DIRS]) {
     const p = path.isAbsolute(name) ? name : path.join(dir, name);
     if (fs.existsSync(p)) return { path: path.relative(ROOT, p), text: fs.readFileSync(p, 'utf8') };
   }
   return undefined;
+}
+
+/** A repository file's path as the simulator reports it (relative to the package root). */
+export const rel = (file: string): string => path.relative(ROOT, file);
+
+/**
+ * The 1-based line of `file` whose text is exactly `text`; with `macro`, the first such line inside
+ * `.macro <macro>` ... `.endm`. Throws when there is none, so a test never asserts on line 0.
+ */
+export function lineOf(file: string, text: string, macro?: string): number {
+  const lines = fs.readFileSync(file, 'utf8').split('\n');
+  let from = 0;
+  let to = lines.length;
+  if (macro !== undefined) {
+    from = lines.findIndex((l) => new RegExp(`^\\s*\\.macro\\s+${macro}(?:\\s|,|$)`).test(l));
+    if (from < 0) throw new Error(`${rel(file)}: no .macro ${macro}`);
+    to = lines.findIndex((l, i) => i > from && /^\s*\.endm\b/.test(l));
+  }
+  for (let i = from; i < to; i++) if (lines[i] === text) return i + 1;
+  throw new Error(`${rel(file)}: no line ${JSON.stringify(text)}${macro ? ` in macro ${macro}` : ''}`);
+}
+
+// ---- constants from the generated headers ----
+
+const HEADERS = [path.join(GENERATED_INCLUDE, 'kvm_debug_switch.h'), path.join(GENERATED_INCLUDE, 'asm-offsets-sim.h')];
+let headerDefs: Map<string, string> | undefined;
+
+/**
+ * The value of an object-like `#define` in the generated headers the driver includes
+ * (kvm_debug_switch.h, asm-offsets-sim.h), so test layouts follow the file under test instead of
+ * being typed again. Values may use integers, earlier names, parentheses and + - * << >> & |.
+ */
+export function headerDefine(name: string): bigint {
+  if (!headerDefs) {
+    headerDefs = new Map();
+    for (const file of HEADERS) {
+      const text = fs.readFileSync(file, 'utf8').replace(/\/\*[\s\S]*?\*\//g, ' ');
+      for (const m of text.matchAll(/^[ \t]*#[ \t]*define[ \t]+([A-Za-z_]\w*)(?![\w(])[ \t]*(.*)$/gm)) {
+        if (!headerDefs.has(m[1]!)) headerDefs.set(m[1]!, m[2]!.trim());
+      }
+    }
+  }
+  return evalDefine(name, headerDefs, []);
+}
+
+function evalDefine(name: string, defs: Map<string, string>, active: string[]): bigint {
+  const body = defs.get(name);
+  if (body === undefined) throw new Error(`${name} is not #defined in ${HEADERS.map(rel).join(' or ')}`);
+  if (active.includes(name)) throw new Error(`#define ${name} refers to itself`);
+  const tokens = body.match(/0x[0-9a-f]+[ul]*|\d+[ul]*|[A-Za-z_]\w*|<<|>>|\S/gi) ?? [];
+  let i = 0;
+  const fail = (): never => {
+    throw new Error(`cannot evaluate #define ${name} ${body}`);
+  };
+  const primary = (): bigint => {
+    const t = tokens[i++] ?? fail();
+    if (t === '(') {
+      const v = binary(0);
+      if (tokens[i++] !== ')') fail();
+      return v;
+    }
+    if (t === '-') return -primary();
+    if (/^\d|^0x/i.test(t)) return BigInt(t.replace(/[ul]+$/i, ''));
+    if (/^[A-Za-z_]/.test(t)) return evalDefine(t, defs, [...active, name]);
+    return fail();
+  };
+  const levels = [['|'], ['&'], ['<<', '>>'], ['+', '-'], ['*']];
+  const binary = (level: number): bigint => {
+    if (level === levels.length) return primary();
+    let v = binary(level + 1);
+    while (i < tokens.length && levels[level]!.includes(tokens[i]!)) {
+      const op = tokens[i++]!;
+      const r = binary(level + 1);
+      v = op === '|' ? v | r : op === '&' ? v & r : op === '<<' ? v << r : op === '>>' ? v >> r : op === '+' ? v + r : op === '-' ? v - r : v * r;
+    }
+    return v;
+  };
+  const v = binary(0);
+  if (i !== tokens.length) fail();
+  return v;
 }
 
 export function loadFixture(name: string): Program {

@@ -4,9 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { lintProgram, lintSource, type LintReport } from '../../generator/sim/index.js';
-import { loadFixture, resolveInclude, ROOT } from './helpers.js';
-
-const GENERATED_ASM = path.join(ROOT, 'generated', 'asm');
+import { DEBUG_DRIVER, GENERATED_ASM, loadFixture, resolveInclude, ROOT } from './helpers.js';
 
 /**
  * A driver that expands every macro a generated file defines, once each, so the lint sees the
@@ -42,8 +40,8 @@ describe('lint', () => {
     }
   });
 
-  it('classifies every form the seed fixture uses as modelled', () => {
-    const report = lintProgram(loadFixture('seed_debug.S'));
+  it('classifies every form the debug driver (generated save/restore and entry/exit hooks) uses as modelled', () => {
+    const report = lintProgram(loadFixture(DEBUG_DRIVER));
     expect(report.unmodelled).toEqual([]);
     const forms = new Set(report.entries.map((e) => `${e.mnemonic}: ${e.form}`));
     for (const f of [

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { preprocess, SimError, type SourceFile } from '../../generator/sim/index.js';
-import { FIXTURES, GCC, resolveInclude, thrown } from './helpers.js';
+import { DEBUG_DRIVER, FIXTURES, GCC, INCLUDE_DIRS, resolveInclude, thrown } from './helpers.js';
 
 function files(map: Record<string, string>): (name: string, from: string) => SourceFile | undefined {
   return (name) => (name in map ? { path: name, text: map[name]! } : undefined);
@@ -126,10 +126,11 @@ describe('preprocessor', () => {
 
 describe('preprocessor against gcc -E', () => {
   const gate = GCC ? '' : ' (skipped: gcc not found on PATH)';
-  it.skipIf(!GCC)(`gives the same lines as gcc -E -x assembler-with-cpp on the seed fixture${gate}`, () => {
-    const file = path.join(FIXTURES, 'seed_debug.S');
+  it.skipIf(!GCC)(`gives the same lines as gcc -E -x assembler-with-cpp on the debug driver and the generated files it includes${gate}`, () => {
+    const file = path.join(FIXTURES, DEBUG_DRIVER);
     const norm = (t: string): string => t.replace(/\s+/g, ' ').trim();
-    const theirs = execFileSync(GCC!, ['-E', '-P', '-x', 'assembler-with-cpp', file], { encoding: 'utf8' }).split('\n').map(norm).filter((l) => l !== '');
+    const includes = INCLUDE_DIRS.flatMap((dir) => ['-I', dir]); // the directories resolveInclude searches, in its order
+    const theirs = execFileSync(GCC!, ['-E', '-P', '-x', 'assembler-with-cpp', ...includes, file], { encoding: 'utf8' }).split('\n').map(norm).filter((l) => l !== '');
     const ours = preprocess({ path: file, text: fs.readFileSync(file, 'utf8') }, { resolveInclude }).map((l) => norm(l.text));
     expect(ours).toEqual(theirs);
   });

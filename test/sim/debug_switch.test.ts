@@ -1,25 +1,45 @@
-// The seed patch's save_debug/restore_debug macros (fixtures/seed_debug.S), run on CPU models with
-// 6/4, 16/16 and random breakpoint/watchpoint counts: random register values must round-trip
-// through the context, and the save must store exactly slots 0..count-1 of each bank (plus
-// MDCCINT_EL1) and touch nothing else.
+// The generated save_debug/restore_debug macros (generated/asm/debug_switch.S, the seed patch's
+// instruction for instruction, as test/golden proves), run through fixtures/debug_driver.S on CPU
+// models with 6/4, 16/16 and random breakpoint/watchpoint counts: random register values must
+// round-trip through the context, and the save must store exactly slots 0..count-1 of each bank
+// (plus MDCCINT_EL1) and touch nothing else. Also the entry/exit hooks and their dirty flag.
 
 import fc from 'fast-check';
-import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CpuModel, Machine, MAX_BANK, runScenario, type Program } from '../../generator/sim/index.js';
-import { FIXTURES, ID_16_16, ID_6_4, loadFixture, RAM } from './helpers.js';
+import { DEBUG_DRIVER, DEBUG_SWITCH, FIXTURES, headerDefine, ID_16_16, ID_6_4, lineOf, loadFixture, RAM, rel } from './helpers.js';
 
-const program: Program = loadFixture('seed_debug.S');
+const program: Program = loadFixture(DEBUG_DRIVER);
+const DRIVER_FILE = path.join(FIXTURES, DEBUG_DRIVER);
 
-// Layout from fixtures/seed_debug.h.
-const CPU_SYSREGS = 0x310n;
-const SLOT = { DBGBCR0: 23, DBGBVR0: 39, DBGWCR0: 55, DBGWVR0: 71, MDCCINT: 87, MDSCR: 22 };
+// Layout from the generated headers the driver includes (kvm_debug_switch.h, asm-offsets-sim.h).
+const CPU_SYSREGS = headerDefine('CPU_SYSREGS');
+const slotOf = (name: string): number => Number(headerDefine(name));
+const SLOT = {
+  DBGBCR0: slotOf('DBGBCR0_EL1'),
+  DBGBVR0: slotOf('DBGBVR0_EL1'),
+  DBGWCR0: slotOf('DBGWCR0_EL1'),
+  DBGWVR0: slotOf('DBGWVR0_EL1'),
+  MDCCINT: slotOf('MDCCINT_EL1'),
+  MDSCR: slotOf('MDSCR_EL1'),
+};
+const NR_SYS_REGS = headerDefine('NR_SYS_REGS');
+const VCPU_CONTEXT = headerDefine('VCPU_CONTEXT');
+const VCPU_DEBUG_FLAGS = headerDefine('VCPU_DEBUG_FLAGS');
+const DIRTY = headerDefine('KVM_ARM64_DEBUG_DIRTY');
+const MDSCR_KDE = headerDefine('DBG_MDSCR_KDE');
+const MDSCR_MDE = headerDefine('DBG_MDSCR_MDE');
+// Memory: the vcpu (its guest context and debug flags) at RAM, then the host context on the next
+// page, both inside one region whose every byte the save is checked against.
+const PAGE = 0x1000n;
+const roundUp = (n: bigint): bigint => ((n + PAGE - 1n) / PAGE) * PAGE;
+const CONTEXT_SIZE = CPU_SYSREGS + 8n * NR_SYS_REGS;
 const VCPU = RAM;
-const VCPU_CONTEXT = 0x40n;
-const VCPU_DEBUG_FLAGS = 0x20n;
-const HOST_CTXT = RAM + 0x1000n;
-const REGION = 0x2000;
+const VCPU_SIZE = VCPU_CONTEXT + CONTEXT_SIZE > VCPU_DEBUG_FLAGS + 8n ? VCPU_CONTEXT + CONTEXT_SIZE : VCPU_DEBUG_FLAGS + 8n;
+const HOST_CTXT = RAM + roundUp(VCPU_SIZE);
+const GUEST_CTXT = VCPU + VCPU_CONTEXT;
+const REGION = Number(roundUp(HOST_CTXT - RAM + CONTEXT_SIZE));
 const slotAddr = (ctx: bigint, slot: number): bigint => ctx + CPU_SYSREGS + 8n * BigInt(slot);
 
 const BANKS = [
@@ -124,7 +144,7 @@ function roundTrip(implementedId: bigint, seed: number, observedId = implemented
   expect(restorer.load(RAM, REGION)).toEqual(after); // restore writes no memory
 }
 
-describe('seed save_debug/restore_debug', () => {
+describe('generated save_debug/restore_debug', () => {
   it('round-trips on a 6 BP / 4 WP model (Cortex-A57 as QEMU models it)', () => {
     for (let seed = 1; seed <= 5; seed++) roundTrip(ID_6_4, seed);
   });
@@ -150,18 +170,24 @@ describe('seed save_debug/restore_debug', () => {
     const m = new Machine(new CpuModel(ID_6_4), { regions: [{ addr: RAM, size: REGION }], observedIdAa64dfr0: ID_16_16 });
     m.setX(2, HOST_CTXT);
     const r = m.run(program, '__save_debug');
-    const text = fs.readFileSync(path.join(FIXTURES, 'seed_debug.S'), 'utf8').split('\n');
-    const line = text.findIndex((l) => l === '\tmrs\tx20, dbgbcr15_el1') + 1;
     expect(r.fault?.kind).toBe('undefined');
-    expect(r.fault?.loc).toMatchObject({ file: 'test/sim/fixtures/seed_debug.S', line, chain: [{ macro: 'save_debug' }] });
+    expect(r.fault?.loc).toEqual({
+      file: rel(DEBUG_SWITCH),
+      line: lineOf(DEBUG_SWITCH, '\tmrs\tx20, dbgbcr15_el1', 'save_debug'),
+      col: 2,
+      chain: [
+        { macro: 'debug_switch_routines', at: { file: rel(DRIVER_FILE), line: lineOf(DRIVER_FILE, '\tdebug_switch_routines'), col: 2 } },
+        { macro: 'save_debug', at: { file: rel(DEBUG_SWITCH), line: lineOf(DEBUG_SWITCH, '\tsave_debug', 'debug_switch_routines'), col: 2 } },
+      ],
+    });
     expect(r.fault?.register).toBe('dbgbcr15_el1');
   });
 });
 
-describe('seed entry/exit paths (dirty flag)', () => {
+describe('generated entry/exit hooks (dirty flag)', () => {
   function vcpu(mdscr: bigint, flags: bigint): Machine {
     const m = new Machine(new CpuModel(ID_6_4), { regions: [{ addr: RAM, size: REGION }] });
-    m.writeU64(VCPU + VCPU_CONTEXT + CPU_SYSREGS + 8n * BigInt(SLOT.MDSCR), mdscr);
+    m.writeU64(slotAddr(GUEST_CTXT, SLOT.MDSCR), mdscr);
     m.writeU64(VCPU + VCPU_DEBUG_FLAGS, flags);
     m.setX(0, VCPU);
     m.setX(2, HOST_CTXT);
@@ -170,23 +196,43 @@ describe('seed entry/exit paths (dirty flag)', () => {
   }
 
   it('entry saves the host registers and sets the flag when MDSCR_EL1.KDE or MDE is set', () => {
-    for (const [mdscr, flags, dirty] of [[1n << 13n, 0n, true], [1n << 15n, 0n, true], [0n, 1n, true], [0n, 0n, false], [~((1n << 13n) | (1n << 15n)) & 0xffffffffn, 0n, false]] as const) {
+    for (const [mdscr, flags, dirty] of [[MDSCR_KDE, 0n, true], [MDSCR_MDE, 0n, true], [0n, DIRTY, true], [0n, 0n, false], [~(MDSCR_KDE | MDSCR_MDE) & 0xffffffffn, 0n, false]] as const) {
       const m = vcpu(mdscr, flags);
       expect(m.run(program, 'debug_entry').status).toBe('returned');
-      expect(m.readU64(VCPU + VCPU_DEBUG_FLAGS)).toBe(dirty ? 1n : 0n);
+      expect(m.readU64(VCPU + VCPU_DEBUG_FLAGS)).toBe(dirty ? DIRTY : 0n);
       expect(m.readU64(slotAddr(HOST_CTXT, SLOT.DBGBCR0))).toBe(dirty ? 0xabcn : 0n);
-      expect(m.lastMemWriter(VCPU + VCPU_DEBUG_FLAGS)?.text).toBe(dirty ? 'str x26, [x0, #0x20]' : undefined);
+      expect(m.lastMemWriter(VCPU + VCPU_DEBUG_FLAGS)?.text).toBe(dirty ? `str x26, [x0, #0x${VCPU_DEBUG_FLAGS.toString(16)}]` : undefined);
     }
   });
 
   it('exit restores the host registers and clears the flag only when dirty', () => {
     for (const dirty of [true, false]) {
-      const m = vcpu(0n, dirty ? 1n : 0n);
+      const m = vcpu(0n, dirty ? DIRTY : 0n);
       m.writeU64(slotAddr(HOST_CTXT, SLOT.DBGBCR0), 0x5a5n);
       expect(m.run(program, 'debug_exit').status).toBe('returned');
       expect(m.readU64(VCPU + VCPU_DEBUG_FLAGS)).toBe(0n);
       expect(m.readSys('dbgbcr0_el1')).toBe(dirty ? 0x5a5n : 0xabcn);
       expect(m.lastSysWriter('dbgbcr0_el1')?.text).toBe(dirty ? 'msr dbgbcr0_el1, x5' : undefined);
+    }
+  });
+
+  it('the guest-side hooks switch the guest registers only when dirty, leaving the flag alone', () => {
+    for (const dirty of [true, false]) {
+      const flags = dirty ? DIRTY : 0n;
+      // Entry: restore the guest's registers from its context.
+      const entry = vcpu(0n, flags);
+      entry.setX(2, GUEST_CTXT);
+      entry.writeU64(slotAddr(GUEST_CTXT, SLOT.DBGBCR0), 0x5a5n);
+      expect(entry.run(program, 'debug_entry_guest').status).toBe('returned'); // so lr came back from x28
+      expect(entry.readSys('dbgbcr0_el1')).toBe(dirty ? 0x5a5n : 0xabcn);
+      expect(entry.readU64(VCPU + VCPU_DEBUG_FLAGS)).toBe(flags);
+      // Exit: save the guest's registers into its context.
+      const exit = vcpu(0n, flags);
+      exit.setX(2, GUEST_CTXT);
+      expect(exit.run(program, 'debug_exit_guest').status).toBe('returned');
+      expect(exit.readU64(slotAddr(GUEST_CTXT, SLOT.DBGBCR0))).toBe(dirty ? 0xabcn : 0n);
+      expect(exit.readU64(VCPU + VCPU_DEBUG_FLAGS)).toBe(flags);
+      expect(exit.readU64(slotAddr(HOST_CTXT, SLOT.DBGBCR0))).toBe(0n);
     }
   });
 });
@@ -219,7 +265,14 @@ describe('runScenario', () => {
       idAa64dfr0: idFor(7, 4),
     });
     expect(result.fault?.kind).toBe('undefined');
-    expect(result.fault?.message).toMatch(/seed_debug\.S:\d+:2 \(in macro 'save_debug' invoked at .*\): undefined at pc 0x[0-9a-f]+ \[mrs x11, dbgbcr6_el1\]/);
-    expect(result.fault?.pc).toBe(program.symbol('__save_debug') + 4n * (7n + 3n + 9n));
+    const pc = program.symbol('__save_debug') + 4n * (7n + 3n + 9n);
+    const at = (file: string, line: number): string => `${rel(file)}:${line}:2`;
+    const expected =
+      `${at(DEBUG_SWITCH, lineOf(DEBUG_SWITCH, '\tmrs\tx11, dbgbcr6_el1', 'save_debug'))}` +
+      ` (in macro 'save_debug' invoked at ${at(DEBUG_SWITCH, lineOf(DEBUG_SWITCH, '\tsave_debug', 'debug_switch_routines'))})` +
+      ` (in macro 'debug_switch_routines' invoked at ${at(DRIVER_FILE, lineOf(DRIVER_FILE, '\tdebug_switch_routines'))})` +
+      `: undefined at pc 0x${pc.toString(16)} [mrs x11, dbgbcr6_el1]`;
+    expect(result.fault?.message.slice(0, expected.length)).toBe(expected); // then the model's reason
+    expect(result.fault?.pc).toBe(pc);
   });
 });
