@@ -142,7 +142,7 @@ export function parseGnuListing(text: string): Map<number, ListingEntry> {
     if (m) {
       addr = parseInt(m[1]!, 16);
       hex = m[2]!;
-      lastText = m[3]!.replace(/^>\s*/, '').trim();
+      lastText = m[3]!.replace(/^>+\s*/, '').trim(); // one '>' per macro nesting level
     } else if (cont && nextAddr >= 0) {
       addr = nextAddr;
       hex = cont[1]!;
@@ -274,10 +274,14 @@ export async function crossAssemble(src: AsmSource, opts: { toolchain?: Toolchai
   try {
     const stem = basename(src.path).replace(/\.[sS]$/, '');
     const pre = await preprocessAsm(tc, src, join(dir, `${stem}.s`));
-    const [gnu, llvm] = await Promise.all([
+    // allSettled: when one assembler fails, the other must finish before the directory goes.
+    const [g, l] = await Promise.allSettled([
       assembleWithGnuAs(tc, pre, join(dir, `${stem}.gnu.o`), src.arch),
       assembleWithLlvmMc(tc, pre, join(dir, `${stem}.llvm.o`), src.arch),
     ]);
+    if (g.status === 'rejected') throw g.reason;
+    if (l.status === 'rejected') throw l.reason;
+    const [gnu, llvm] = [g.value, l.value];
     const m = compareAssembled(gnu, llvm);
     const result: CrossAssembleResult = { gnu, llvm };
     if (m) result.mismatch = await explainMismatch(tc, gnu, llvm, m);

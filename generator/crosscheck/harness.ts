@@ -1,8 +1,8 @@
 // Running scenarios on QEMU: every case becomes a record in a binary blob linked into one
-// bare-metal image (runtime.ts), so a single boot of qemu-system-aarch64 runs hundreds of cases.
+// bare-metal image (runtime.ts), so a single boot of qemu-system-aarch64 runs thousands of cases.
 // The image is built with the real GNU toolchain from the caller's sources (macro file,
-// headers, a driver that defines the routine labels) and the results come back over the
-// PL011 UART in the line protocol documented in runtime.ts.
+// headers, a driver that defines the routine labels) and the results come back through the
+// semihosting console, redirected to a file, in the line protocol documented in runtime.ts.
 
 import { mkdtemp, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -30,6 +30,8 @@ export const QEMU_CPU_MODELS = {
   'cortex-a57': { idAa64dfr0: 0x10305106n, breakpoints: 6, watchpoints: 4 },
   'cortex-a72': { idAa64dfr0: 0x10305106n, breakpoints: 6, watchpoints: 4 },
   max: { idAa64dfr0: 0x10305609n, breakpoints: 6, watchpoints: 4 },
+  'cortex-a76': { idAa64dfr0: 0x10305408n, breakpoints: 6, watchpoints: 4 },
+  'neoverse-n1': { idAa64dfr0: 0x10305408n, breakpoints: 6, watchpoints: 4 },
 } as const;
 export type QemuCpuModel = keyof typeof QEMU_CPU_MODELS;
 
@@ -98,11 +100,28 @@ export interface QemuRunInput {
   /** Keep the build directory here (created if needed) instead of a deleted temporary one. */
   workDir?: string;
   toolchain?: Toolchain;
+  /**
+   * Called once the first image is linked, before QEMU boots it: a caller that needs the image's
+   * addresses (to place a simulator run at the same addresses) can start its work here.
+   */
+  onImage?: (image: ImageInfo) => void;
+}
+
+/** What a caller may need to know about the linked image. */
+export interface ImageInfo {
+  /** Every named symbol of the image (local labels included), by name; the first definition wins. */
+  symbols: Map<string, bigint>;
+  /** The value x30 holds when a routine is entered, at EL1 and at EL2 (the harness's return addresses). */
+  returnAddresses: { 1: bigint; 2: bigint };
+  /** The image's .text: its address and its words, as linked. */
+  text: { addr: bigint; words: Uint32Array };
 }
 
 export interface QemuRunReport {
   cpu: string;
   boot: QemuBootInfo;
+  /** The first image built (every boot of one run links the same code). */
+  image: ImageInfo;
   results: QemuCaseResult[];
   /** Milliseconds spent building (cpp + as + ld) and inside QEMU, and how many boots it took. */
   timing: { buildMs: number; qemuMs: number; boots: number };
@@ -116,6 +135,8 @@ const SYSREG_RE = /^[a-z][a-z0-9_]*$/;
 const U64_MAX = (1n << 64n) - 1n;
 /** Registers the runtime itself depends on; a case may not set them. */
 const HARNESS_SYSREGS_ALWAYS = new Set(['vbar_el2', 'tpidr_el2', 'sctlr_el2', 'sp_el2']);
+/** HCR_EL2.E2H (34) and TGE (27): with them set, EL2's own *_EL1 accesses and exception routing change. */
+const HCR_EL2_CHANGES_EL2 = (1n << 34n) | (1n << 27n);
 /** Registers the runtime programs to enter EL1; an EL1 case may not set them either. */
 const HARNESS_SYSREGS_EL1 = new Set(['hcr_el2', 'mdcr_el2', 'vbar_el1', 'sp_el1', 'spsr_el2', 'elr_el2']);
 
@@ -150,6 +171,9 @@ export function validateCases(cases: QemuCase[], cpu: string): string[] {
       if (!SYSREG_RE.test(name)) errors.push(`${at}: system register ${JSON.stringify(name)} is not a lower-case assembler name`);
       else if (HARNESS_SYSREGS_ALWAYS.has(name)) errors.push(`${at}: ${name} is used by the harness runtime and cannot be set`);
       else if (el === 1 && HARNESS_SYSREGS_EL1.has(name)) errors.push(`${at}: ${name} is programmed by the harness to enter EL1 and cannot be set in an EL1 case`);
+      else if (name === 'hcr_el2' && (v & HCR_EL2_CHANGES_EL2) !== 0n) {
+        errors.push(`${at}: hcr_el2 = 0x${v.toString(16)} sets E2H or TGE, which change what the harness's own EL2 code reaches; clear bits 34 and 27`);
+      }
       if (v < 0n || v > U64_MAX) errors.push(`${at}: ${name} = ${v} is not a 64-bit value`);
     }
     if (c.idAa64dfr0 !== undefined) {
@@ -295,11 +319,14 @@ export async function buildImage(tc: Toolchain, input: Omit<QemuRunInput, 'cpu' 
   const incDirs = [...new Set([...(input.includeDirs ?? []), ...input.includes.map((f) => dirname(resolve(f))), dirname(resolve(input.driver))])];
   const cppArgs = [...incDirs.flatMap((d) => ['-I', d]), ...Object.entries(input.defines ?? {}).map(([k, v]) => `-D${k}=${v}`)];
   await runStep(`preprocessing main.S with ${tc.cpp.description}`, [...tc.cpp.argv, ...cppArgs, join(dir, 'main.S'), '-o', join(dir, 'main.s')]);
-  await Promise.all([
+  // allSettled, not all: a failing step must not leave the others writing into a directory the
+  // caller is about to delete.
+  const steps = await Promise.allSettled([
     runStep('assembling the driver (GNU as)', [tc.gnuAs, '-g', join(dir, 'main.s'), '-o', join(dir, 'main.o')]),
     runStep('assembling the system register accessors (GNU as)', [tc.gnuAs, join(dir, 'gen.S'), '-o', join(dir, 'gen.o')], { cwd: dir }),
     runStep('assembling the runtime (GNU as)', [tc.gnuAs, join(dir, 'runtime.S'), '-o', join(dir, 'runtime.o')]),
   ]);
+  for (const step of steps) if (step.status === 'rejected') throw step.reason;
   // A routine the driver does not define would only surface as a linker error against the
   // routine table; say which case names it instead.
   const mainObj = new ElfFile(new Uint8Array(await readFile(join(dir, 'main.o'))), join(dir, 'main.o'));
@@ -321,10 +348,20 @@ export async function buildImage(tc: Toolchain, input: Omit<QemuRunInput, 'cpu' 
   return { dir, elfPath, elf, lines: readLineTable(elf), routines, sysregs, buildMs: performance.now() - started };
 }
 
-export function qemuArgv(tc: Toolchain, cpu: string, elfPath: string): string[] {
+/** QEMU's option syntax: a comma inside a value is written twice. */
+const qemuOptValue = (v: string) => v.replace(/,/g, ',,');
+
+/**
+ * The QEMU command line: the runtime's results go to `outputPath` through the semihosting
+ * console (a file chardev), not the UART (see runtime.ts for why).
+ */
+export function qemuArgv(tc: Toolchain, cpu: string, elfPath: string, outputPath: string): string[] {
   return [
     tc.qemu, '-M', 'virt,virtualization=on', '-cpu', cpu, '-m', String(QEMU_RAM_MB),
-    '-nographic', '-monitor', 'none', '-serial', 'stdio', '-no-reboot', '-kernel', elfPath,
+    '-nographic', '-monitor', 'none', '-serial', 'none', '-no-reboot',
+    '-chardev', `file,id=switchgen,path=${qemuOptValue(outputPath)}`,
+    '-semihosting-config', 'enable=on,target=native,chardev=switchgen',
+    '-kernel', elfPath,
   ];
 }
 
@@ -453,6 +490,22 @@ const EC_NAMES: Record<number, [string, string]> = {
 const PHASES: Record<number, FaultPhase> = { 1: 'setup', 2: 'routine', 3: 'readback' };
 
 /** Where an address is, as "symbol+off (file:line)" from the image's symbols and line table. */
+export function imageInfo(image: BuiltImage): ImageInfo {
+  const symbols = new Map<string, bigint>();
+  for (const sym of image.elf.symbols) {
+    if (sym.shndx === 0 || sym.shndx >= 0xff00 || sym.type === 3 || sym.type === 4 || sym.name === '' || sym.name.startsWith('$')) continue;
+    if (!symbols.has(sym.name)) symbols.set(sym.name, sym.value);
+  }
+  const need = (name: string) => {
+    const v = symbols.get(name);
+    if (v === undefined) throw new Error(`${image.elfPath}: the runtime defines no ${name}`);
+    return v;
+  };
+  const text = image.elf.section('.text');
+  if (!text) throw new Error(`${image.elfPath}: no .text section`);
+  return { symbols, returnAddresses: { 1: need('rt_el1_return'), 2: need('rt_el2_return') }, text: { addr: text.addr, words: image.elf.words(text) } };
+}
+
 export function describeImageAddress(image: BuiltImage, addr: bigint): string {
   const sym = image.elf.describeAddress(addr);
   // Rows come in sequences closed by an end_sequence row; a row covers addresses up to the next.
@@ -508,9 +561,15 @@ function toResult(c: QemuCase, parsed: ParsedCase, image: BuiltImage, boot: Qemu
   return result;
 }
 
-/** Boot QEMU once on a built image; QEMU is SIGKILLed when the hard timeout expires. */
+/**
+ * Boot QEMU once on a built image; QEMU is SIGKILLed when the hard timeout expires. `output` is
+ * what the runtime wrote (everything flushed before a kill is there).
+ */
 export async function runImage(tc: Toolchain, cpu: string, elfPath: string, timeoutMs: number) {
-  return runTool(qemuArgv(tc, cpu, elfPath), { timeoutMs });
+  const outputPath = join(dirname(elfPath), 'results.txt');
+  await writeFile(outputPath, '');
+  const run = await runTool(qemuArgv(tc, cpu, elfPath, outputPath), { timeoutMs });
+  return { ...run, output: await readFile(outputPath, 'utf8') };
 }
 
 /**
@@ -526,6 +585,7 @@ export async function runScenariosOnQemu(input: QemuRunInput): Promise<QemuRunRe
   const results: Array<QemuCaseResult | undefined> = new Array(input.cases.length).fill(undefined);
   const timing = { buildMs: 0, qemuMs: 0, boots: 0 };
   let boot: QemuBootInfo | undefined;
+  let info: ImageInfo | undefined;
   try {
     let pending = input.cases.map((_, i) => i);
     while (pending.length > 0) {
@@ -533,11 +593,15 @@ export async function runScenariosOnQemu(input: QemuRunInput): Promise<QemuRunRe
       const cases = batch.map((i) => input.cases[i]!);
       const image = await buildImage(tc, { ...input, cases }, join(root, `boot${timing.boots}`));
       timing.buildMs += image.buildMs;
+      if (!info) {
+        info = imageInfo(image);
+        input.onImage?.(info);
+      }
       const timeoutMs = input.timeoutMs ?? 10_000 + 20 * cases.length;
       const run = await runImage(tc, input.cpu, image.elfPath, timeoutMs);
       timing.qemuMs += run.ms;
       timing.boots++;
-      const parsed = parseRunOutput(run.stdout);
+      const parsed = parseRunOutput(run.output);
       boot ??= parsed.boot;
       if (!parsed.boot) {
         throw new Error(
@@ -586,7 +650,7 @@ export async function runScenariosOnQemu(input: QemuRunInput): Promise<QemuRunRe
   }
   const missing = results.findIndex((r) => r === undefined);
   if (missing >= 0) throw new Error(`QEMU output: no result for case ${missing}`);
-  return { cpu: input.cpu, boot: boot!, results: results as QemuCaseResult[], timing };
+  return { cpu: input.cpu, boot: boot!, image: info!, results: results as QemuCaseResult[], timing };
 }
 
 export { IMAGE_BASE, SCRATCH_BASE, SCRATCH_END };

@@ -1,9 +1,14 @@
-// What QEMU 7.2's model of the debug registers does differently from "a register keeps the 64
-// bits written to it": REFERENCE.md §6, plus DBGVCR32_EL2, which REFERENCE.md does not list but
-// which behaves like MDCCINT_EL1. All are measured on cortex-a57 by test/crosscheck/quirks.test.ts
-// (and on cortex-a53, cortex-a72 and max by test/crosscheck/cpus.test.ts).
-// The cross-check applies exactly these and names the one it applied, so a difference that no
-// quirk explains is never hidden.
+// What QEMU 7.2 does differently from "a register keeps the 64 bits written to it", for every
+// system register the generated macros touch: the debug registers of REFERENCE.md §6, plus
+// DBGVCR32_EL2 (which behaves like MDCCINT_EL1) and five registers of the eager EL1 group. All are
+// measured by test/crosscheck/quirks.test.ts on every QEMU CPU model the harness knows; every bit
+// of every other register the macros touch is measured to read back as written.
+// The cross-check applies exactly these and names the ones it applied, so a difference that no
+// quirk explains is never hidden. The simulator models QEMU through qemuSimModel(), built from
+// this table, so the table is the one place these facts live.
+
+import type { CpuModelOptions } from '../sim/index.js';
+import { SYSREGS } from '../sim/index.js';
 
 export interface QemuRegisterQuirk {
   /** Stable name used in messages, e.g. "dbgbcr-bas-mirror". */
@@ -46,6 +51,30 @@ export const QEMU_7_2_QUIRKS: readonly QemuRegisterQuirk[] = [
     description: 'DBGVCR32_EL2 is not modelled: writes are ignored and an MRS leaves its destination register unchanged',
     readBack: () => undefined,
   },
+  {
+    id: 'impdef-el1-raz-wi',
+    appliesTo: (r) => r === 'actlr_el1' || r === 'afsr0_el1' || r === 'afsr1_el1' || r === 'amair_el1',
+    description: 'ACTLR_EL1, AFSR0_EL1, AFSR1_EL1 and AMAIR_EL1 (IMPLEMENTATION DEFINED) are constant 0: writes are ignored, reads return 0',
+    readBack: () => 0n,
+  },
+  {
+    id: 'csselr-level-ind-only',
+    appliesTo: (r) => r === 'csselr_el1',
+    description: 'CSSELR_EL1 keeps only Level and InD (bits [3:0]); every other bit reads 0',
+    readBack: (v) => v & 0xfn,
+  },
+  {
+    id: 'sctlr-el1-mte-bits-res0',
+    appliesTo: (r) => r === 'sctlr_el1',
+    description: 'SCTLR_EL1 bits [43:37] (ITFSB, TCF0, TCF, ATA0, ATA) read 0: the virt board has no FEAT_MTE (QEMU sctlr_write)',
+    readBack: (v) => v & ~(0x7fn << 37n),
+  },
+  {
+    id: 'vbar-el1-low-bits-res0',
+    appliesTo: (r) => r === 'vbar_el1',
+    description: 'VBAR_EL1 bits [4:0] are RES0 and read 0 (QEMU vbar_write)',
+    readBack: (v) => v & ~0x1fn,
+  },
 ];
 
 export type QemuReadBack =
@@ -54,10 +83,33 @@ export type QemuReadBack =
 
 /** What QEMU 7.2 reads back from `register` after `written` was written to it. */
 export function qemuReadBack(register: string, written: bigint): QemuReadBack {
-  const quirk = QEMU_7_2_QUIRKS.find((q) => q.appliesTo(register));
+  const quirk = quirkFor(register);
   if (!quirk) return { observable: true, value: written };
   const value = quirk.readBack(written);
   return value === undefined ? { observable: false, quirk } : { observable: true, value, quirk };
+}
+
+/** The quirk that applies to a register, if any. */
+export function quirkFor(register: string): QemuRegisterQuirk | undefined {
+  return QEMU_7_2_QUIRKS.find((q) => q.appliesTo(register));
+}
+
+/**
+ * The simulator's model of QEMU 7.2, built from QEMU_7_2_QUIRKS: a register a quirk hides is
+ * `ignored` (MSR does nothing, MRS leaves the destination unchanged, as on QEMU); every other
+ * quirk becomes a write transform, so the value an MRS returns after an MSR is the quirk's.
+ */
+export function qemuSimModel(): CpuModelOptions {
+  const writeTransforms: Record<string, (v: bigint) => bigint> = {};
+  const ignored: string[] = [];
+  for (const def of SYSREGS) {
+    if (def.access === 'ro') continue;
+    const q = quirkFor(def.name);
+    if (!q) continue;
+    if (q.readBack(0n) === undefined) ignored.push(def.name);
+    else writeTransforms[def.name] = (v) => q.readBack(v) ?? v;
+  }
+  return { writeTransforms, ignored, name: 'QEMU 7.2 (QEMU_7_2_QUIRKS)' };
 }
 
 /**

@@ -5,9 +5,17 @@
 // hanging; print a header (CurrentEL, MIDR_EL1, ID_AA64DFR0_EL1, case count); then for each
 // case record in the blob: copy memory regions in, write the case's system registers, load
 // x0..x29, enter the routine with `blr` (at EL2, or at EL1 through `eret` when the case asks for
-// it) and, once it returns, dump x0..x30, the system registers and the memory regions to the
-// PL011 UART. After the last case it powers the machine off with PSCI SYSTEM_OFF over SMC
-// (QEMU's built-in PSCI uses the SMC conduit when virtualization=on), so QEMU exits by itself.
+// it) and, once it returns, read the system registers back (before the EL1-run traps are undone,
+// so HCR_EL2 reads back what the case set) and dump x0..x30, the system registers and the memory
+// regions. After the last case it powers the machine off with PSCI SYSTEM_OFF over SMC (QEMU's
+// built-in PSCI uses the SMC conduit when virtualization=on), so QEMU exits by itself.
+//
+// Output does not go through the PL011 UART: every byte there is an MMIO exit and a host
+// write(2), about 1 us a byte, which made the UART the bottleneck (6.4 KB of memory dump per case
+// cost 7 ms). Lines are collected in a RAM buffer and leave through semihosting SYS_WRITE0
+// (`hlt #0xf000`, enabled with -semihosting-config), whose console the harness points at a file
+// chardev. The buffer is flushed after the header, after each case's @C line (so a case that
+// hangs is still named), after a fault line and at the end of each case.
 //
 // Output protocol (one record per line, every number is 16 lower-case hex digits):
 //   @SWITCHGEN 1 <CurrentEL> <MIDR_EL1> <ID_AA64DFR0_EL1> <case count>
@@ -33,6 +41,8 @@ export const SCRATCH_BASE = 0x4000_0000n;
 export const SCRATCH_END = IMAGE_BASE;
 /** RAM given to QEMU (-m); the image, its stacks and buffers live above IMAGE_BASE. */
 export const QEMU_RAM_MB = 128;
+/** Bytes of output the runtime collects before handing them to the semihosting console. */
+export const OUT_BUF_SIZE = 65536;
 /** Most system registers one case may name (size of the runtime's read-back buffer). */
 export const MAX_SYSREGS_PER_CASE = 1024;
 
@@ -70,7 +80,8 @@ SECTIONS
 `;
 
 export const RUNTIME_ASM = String.raw`// switchgen QEMU cross-check runtime (see generator/crosscheck/runtime.ts)
-	.equ	UART_BASE, 0x09000000
+	.equ	SYS_WRITE0, 0x04
+	.equ	OUT_BUF_SIZE, ${OUT_BUF_SIZE}
 	.equ	PSCI_SYSTEM_OFF, 0x84000008
 	.equ	HVC_DONE, ${HVC_ROUTINE_DONE}
 	.equ	HVC_EL1_EXC, ${HVC_EL1_EXCEPTION_BASE}
@@ -130,6 +141,26 @@ export const RUNTIME_ASM = String.raw`// switchgen QEMU cross-check runtime (see
 	stp	x29, x30, [x0, #232]
 	.endm
 
+	// Append the low byte of w\reg to the output buffer (clobbers x6, x7, x9 and the flags); a
+	// full buffer is flushed on the spot, keeping x0 and x1 on the stack.
+	.macro	out_byte reg
+	ldr	x9, =rt_out_pos
+	ldr	x7, [x9]
+	strb	w\reg, [x7], #1
+	str	x7, [x9]
+	ldr	x6, =rt_out_buf + OUT_BUF_SIZE
+	cmp	x7, x6
+	b.lo	9999f
+	stp	x0, x1, [sp, #-16]!
+	strb	wzr, [x7]
+	mov	x0, #SYS_WRITE0
+	ldr	x1, =rt_out_buf
+	hlt	#0xf000
+	str	x1, [x9]
+	ldp	x0, x1, [sp], #16
+9999:
+	.endm
+
 	.section .text.boot, "ax"
 	.globl	_start
 _start:
@@ -159,6 +190,7 @@ _start:
 	ldr	x0, [x0]
 	bl	rt_puthex
 	bl	rt_newline
+	bl	rt_flush
 
 rt_case_loop:
 	ldr	x0, =rt_stack_top
@@ -189,6 +221,7 @@ rt_case_loop:
 	mov	x0, x21
 	bl	rt_puthex
 	bl	rt_newline
+	bl	rt_flush
 
 	// Phase 1: memory regions, then system registers in the case's order.
 	mov	x0, #1
@@ -234,6 +267,8 @@ rt_case_loop:
 	ldr	x30, =rt_routine
 	ldr	x30, [x30]
 	blr	x30
+	// The return address the routine saw in x30 (QemuRunReport.image.returnAddresses[2]).
+rt_el2_return:
 	// Back at EL2: TPIDR_EL2 holds x0 while x0 addresses the result buffer.
 	msr	tpidr_el2, x0
 	ldr	x0, =rt_result_gprs
@@ -271,7 +306,6 @@ rt_enter_el1:
 rt_after_routine:
 	ldr	x0, =rt_stack_top
 	mov	sp, x0
-	bl	rt_default_traps
 	ldr	x1, =rt_exc_depth
 	str	xzr, [x1]
 	mov	x0, #3
@@ -302,7 +336,10 @@ rt_after_routine:
 	add	x24, x24, #16
 	sub	x23, x23, #1
 	b	1b
-2:	mov	x0, #4
+	// Only now undo what an EL1 run set up (HCR_EL2.TID3, MDCR_EL2): at EL2 neither changes
+	// what a read returns, and an EL2 case's own HCR_EL2 is then read back as it was left.
+2:	bl	rt_default_traps
+	mov	x0, #4
 	bl	rt_set_phase
 
 rt_print_results:
@@ -366,7 +403,7 @@ rt_print_results:
 	adr	x0, str_memory
 	bl	rt_puts
 	ldp	x25, x26, [x24]
-	// A region that still holds the case's input is printed as "=" (the UART is the bottleneck).
+	// A region that still holds the case's input is printed as "=".
 	ldr	x27, [x24, #16]
 	add	x27, x20, x27
 	mov	x0, #0
@@ -401,6 +438,7 @@ rt_print_results:
 	ldr	x0, [x1]
 	bl	rt_puthex
 	bl	rt_newline
+	bl	rt_flush
 	ldr	x1, =rt_index
 	ldr	x0, [x1]
 	add	x0, x0, #1
@@ -410,6 +448,7 @@ rt_print_results:
 rt_all_done:
 	adr	x0, str_done
 	bl	rt_puts
+	bl	rt_flush
 rt_power_off:
 	ldr	x0, =PSCI_SYSTEM_OFF
 	smc	#0
@@ -422,6 +461,8 @@ rt_power_off:
 	.balign	8
 rt_el1_trampoline:
 	blr	x30
+	// The return address an EL1 routine saw in x30 (QemuRunReport.image.returnAddresses[1]).
+rt_el1_return:
 	hvc	#HVC_DONE
 	b	.
 
@@ -450,35 +491,30 @@ rt_memcpy:
 	b.ne	1b
 2:	ret
 
-// QEMU's PL011 accepts a write whenever it comes, so there is no TXFF polling.
+// Output helpers: they append to rt_out_buf (see out_byte) and clobber x0..x9 only.
 rt_putc:
-	mov	x9, #UART_BASE
-	strb	w0, [x9]
+	out_byte 0
 	ret
 
 rt_newline:
-	mov	x9, #UART_BASE
 	mov	w0, #'\n'
-	strb	w0, [x9]
+	out_byte 0
 	ret
 
 rt_space:
-	mov	x9, #UART_BASE
 	mov	w0, #' '
-	strb	w0, [x9]
+	out_byte 0
 	ret
 
 rt_puts:
-	mov	x9, #UART_BASE
 1:	ldrb	w1, [x0], #1
 	cbz	w1, 2f
-	strb	w1, [x9]
+	out_byte 1
 	b	1b
 2:	ret
 
 // Sixteen hex digits of x0.
 rt_puthex:
-	mov	x9, #UART_BASE
 	mov	x2, #60
 1:	lsr	x3, x0, x2
 	and	x3, x3, #0xf
@@ -486,7 +522,7 @@ rt_puthex:
 	add	x5, x3, #('a' - 10)
 	cmp	x3, #10
 	csel	x4, x5, x4, hs
-	strb	w4, [x9]
+	out_byte 4
 	subs	x2, x2, #4
 	b.pl	1b
 	ret
@@ -499,19 +535,30 @@ rt_puthex_sp:
 
 // Two hex digits of the low byte of x0.
 rt_puthex8:
-	mov	x9, #UART_BASE
 	ubfx	x3, x0, #4, #4
 	add	x4, x3, #'0'
 	add	x5, x3, #('a' - 10)
 	cmp	x3, #10
 	csel	x4, x5, x4, hs
-	strb	w4, [x9]
+	out_byte 4
 	and	x3, x0, #0xf
 	add	x4, x3, #'0'
 	add	x5, x3, #('a' - 10)
 	cmp	x3, #10
 	csel	x4, x5, x4, hs
-	strb	w4, [x9]
+	out_byte 4
+	ret
+
+// Hand the buffered output to the semihosting console (SYS_WRITE0 of the NUL-terminated
+// buffer) and empty the buffer. Clobbers x0, x1, x9.
+rt_flush:
+	ldr	x9, =rt_out_pos
+	ldr	x1, [x9]
+	strb	wzr, [x1]
+	mov	x0, #SYS_WRITE0
+	ldr	x1, =rt_out_buf
+	hlt	#0xf000
+	str	x1, [x9]
 	ret
 
 // ---------------------------------------------------------------------------------------------
@@ -584,8 +631,9 @@ rt_el2_exception:
 	ldr	x3, [x2]
 	add	x3, x3, #1
 	str	x3, [x2]
-	cmp	x3, #1
-	b.ne	rt_panic
+	cmp	x3, #2
+	b.hi	rt_power_off		// the panic report itself faulted
+	b.eq	rt_panic
 	mrs	x20, esr_el2
 	cmp	x19, #8			// lower EL, AArch64, synchronous
 	b.ne	rt_fault_el2
@@ -693,6 +741,7 @@ rt_report_fault:
 	mov	x0, x27
 	bl	rt_puthex
 	bl	rt_newline
+	bl	rt_flush
 	bl	rt_copy_frame
 	ldr	x0, =rt_phase
 	ldr	x0, [x0]
@@ -720,6 +769,7 @@ rt_panic:
 	mrs	x0, elr_el2
 	bl	rt_puthex
 	bl	rt_newline
+	bl	rt_flush
 	b	rt_power_off
 
 	.ltorg
@@ -748,9 +798,11 @@ rt_exc_depth:	.quad	0
 rt_id_traps:	.quad	0
 rt_mdcr_boot:	.quad	0
 rt_skip_sysregs:	.quad	0
+rt_out_pos:	.quad	rt_out_buf
 
 	.bss
 	.balign	16
+rt_out_buf:	.space	OUT_BUF_SIZE + 16
 rt_sys_buf:	.space	8 * ${MAX_SYSREGS_PER_CASE}
 rt_sys_unobservable:	.space	8 * ${MAX_SYSREGS_PER_CASE}
 	.balign	16

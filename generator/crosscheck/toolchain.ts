@@ -229,13 +229,21 @@ export function runTool(argv: string[], opts: { timeoutMs: number; cwd?: string;
   });
 }
 
-/** Run a build step; a non-zero exit becomes an Error carrying the tool's own diagnostics. */
+/** A build step (cpp, as, ld) that failed or timed out; the message carries the tool's own output. */
+export class ToolStepError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ToolStepError';
+  }
+}
+
+/** Run a build step; a non-zero exit becomes a ToolStepError carrying the tool's own diagnostics. */
 export async function runStep(what: string, argv: string[], opts: { cwd?: string; timeoutMs?: number } = {}): Promise<RunResult> {
   const r = await runTool(argv, { timeoutMs: opts.timeoutMs ?? 60_000, ...(opts.cwd ? { cwd: opts.cwd } : {}) });
-  if (r.timedOut) throw new Error(`${what}: timed out after ${opts.timeoutMs ?? 60_000} ms: ${argv.join(' ')}`);
+  if (r.timedOut) throw new ToolStepError(`${what}: timed out after ${opts.timeoutMs ?? 60_000} ms: ${argv.join(' ')}`);
   if (r.code !== 0) {
     const detail = (r.stderr + r.stdout).trim();
-    throw new Error(`${what} failed (exit ${r.code ?? r.signal}): ${argv.join(' ')}${detail ? `\n${detail}` : ''}`);
+    throw new ToolStepError(`${what} failed (exit ${r.code ?? r.signal}): ${argv.join(' ')}${detail ? `\n${detail}` : ''}`);
   }
   return r;
 }

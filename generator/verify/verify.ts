@@ -133,11 +133,15 @@ export interface VerifyOptions {
   onProgress?: (done: number, total: number, label: string) => void;
 }
 
-/** Assemble the asm under test with the driver; SimError (file:line:col) on bad input. */
-export function assembleForVerify(plan: AsmPlan, asm: AsmUnderTest): Program {
+/**
+ * Assemble the asm under test with the driver; SimError (file:line:col) on bad input. `base` places
+ * the program (the QEMU cross-check assembles it where the linked image has it).
+ */
+export function assembleForVerify(plan: AsmPlan, asm: AsmUnderTest, opts: { base?: bigint } = {}): Program {
   const simOffsets = 'asm-offsets-sim.h';
   const driver = { path: '<verify-driver>.S', text: driverSource(plan, asm.path, simOffsets) };
   return assembleProgram(driver, {
+    ...(opts.base !== undefined ? { base: opts.base } : {}),
     resolveInclude: (name) => {
       if (name === asm.path) return { path: asm.path, text: asm.text };
       const text = asm.includes.get(name);
@@ -160,7 +164,8 @@ export function touchedSysregs(plan: AsmPlan, counts: Record<string, number>): s
   return [...names].sort();
 }
 
-interface State {
+/** One random initial state: x0..x30, the named system registers, the vcpu's and the host context's bytes. */
+export interface RandomState {
   gprs: bigint[];
   sysregs: Map<string, bigint>;
   vcpu: Uint8Array;
@@ -169,7 +174,8 @@ interface State {
 
 const DIRTY_PATTERNS = ['zero', 'dirty', 'clean-other', 'dirty-other', 'random'] as const;
 
-function randomState(rng: Rng, plan: AsmPlan, layout: Layout, sysregs: string[], spec: RoutineSpec): State {
+/** The verifier's random initial state for one routine (the QEMU cross-check draws its states here too). */
+export function randomState(rng: Rng, plan: AsmPlan, layout: Layout, sysregs: string[], spec: RoutineSpec): RandomState {
   const gprs = Array.from({ length: 31 }, () => rng.u64());
   gprs[plan.table.roles.vcpu] = layout.vcpu;
   gprs[plan.table.roles.context] = spec.context === 'host' ? layout.hostContext : layout.guestContext;
@@ -212,7 +218,7 @@ function randomState(rng: Rng, plan: AsmPlan, layout: Layout, sysregs: string[],
 const hex = (v: bigint): string => `0x${v.toString(16).padStart(16, '0')}`;
 
 /** Mix the run seed with a model and routine so each (model, routine) stream is independent. */
-function streamSeed(seed: number, cpu: string, routine: string): number {
+export function streamSeed(seed: number, cpu: string, routine: string): number {
   let h = seed >>> 0;
   for (const ch of `${cpu}/${routine}`) h = Math.imul(h ^ ch.charCodeAt(0), 0x01000193) >>> 0;
   return h;
@@ -276,7 +282,7 @@ function runOne(
   plan: AsmPlan,
   layout: Layout,
   spec: RoutineSpec,
-  st: State,
+  st: RandomState,
   mayChange: Set<number>,
 ): { steps: number; divergence?: Found } {
   // --- the assembly, in the simulator

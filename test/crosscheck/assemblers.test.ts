@@ -1,13 +1,17 @@
 // GNU as and llvm-mc must produce the same words for the same source; a difference is reported
 // at the first differing word with its source line, the statement text and both decodings.
 
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 
 import { compareAssembled, crossAssemble, parseGnuListing, type AssembledObject } from '../../generator/crosscheck/assemblers.js';
+import { checkAssemblers, writeSources } from '../../generator/crosscheck/run.js';
 import { requireToolchain, runStep } from '../../generator/crosscheck/toolchain.js';
+import { checkWords } from '../../generator/crosscheck/words.js';
+import { assembleForVerify } from '../../generator/verify/verify.js';
+import { defaults } from './helpers.js';
 import { describeWithTools, FIXTURES } from './needs-tools.js';
 
 describe('GNU as listing parser', () => {
@@ -22,6 +26,7 @@ describe('GNU as listing parser', () => {
       '  10 000c 80000058 \t\tldr x0, =1',
       '  10      01000000 ',
       '  10      00000000 ',
+      '  11 0018 1A0538D5 \t>>  mrs x26,id_aa64dfr0_el1',
     ].join('\n');
     const m = parseGnuListing(listing);
     expect(m.get(0)).toEqual({ word: 0xd503201f, text: 'nop' });
@@ -29,6 +34,8 @@ describe('GNU as listing parser', () => {
     expect(m.get(0xc)).toEqual({ word: 0x58000080, text: 'ldr x0, =1' });
     expect(m.get(0x10)).toEqual({ word: 1, text: 'ldr x0, =1' });
     expect(m.get(0x14)).toEqual({ word: 0, text: 'ldr x0, =1' });
+    // A macro expanded inside a macro is marked '>>'.
+    expect(m.get(0x18)).toEqual({ word: 0xd538051a, text: 'mrs x26,id_aa64dfr0_el1' });
   });
 
   test('compareAssembled reports the first differing word, then length, then relocations', () => {
@@ -62,17 +69,20 @@ describeWithTools('GNU as and llvm-mc agree', ['gnu-as', 'llvm-mc', 'cpp', 'objd
     await rm(dir, { recursive: true, force: true });
   });
 
-  test('the seed macros and driver assemble to identical words, mapped to their source lines', async () => {
-    const keepDir = join(dir, 'seed');
-    const r = await crossAssemble({ path: `${FIXTURES}seed_driver.S` }, { keepDir });
+  test("the generated macros in the verifier's driver: identical words from GNU as and llvm-mc, mapped to their source lines", async () => {
+    const { plan, files } = defaults();
+    const src = await writeSources(join(dir, 'generated'), plan, files);
+    const r = await crossAssemble({ path: src.driver, includeDirs: src.includeDirs }, { keepDir: join(dir, 'generated-out') });
     expect(r.mismatch).toBeUndefined();
     const gnu = r.gnu.sections.find((s) => s.name === '.text')!;
     const llvm = r.llvm.sections.find((s) => s.name === '.text')!;
     expect(gnu.words.length).toBeGreaterThan(700);
     expect(Array.from(llvm.words)).toEqual(Array.from(gnu.words));
-    // A macro's instructions map to the line that invoked it (both assemblers' DWARF does so);
-    // the listing supplies the expanded statement.
-    expect(gnu.lines[0]).toEqual({ file: `${FIXTURES}seed_driver.S`, line: 13 });
+    // A macro's instructions map to the line that invoked it (both assemblers' DWARF does so):
+    // the driver's `debug_switch_routines` (line 5); the listing supplies the expanded statement.
+    const driverLines = (await readFile(src.driver, 'utf8')).split('\n');
+    expect(driverLines[gnu.lines[0]!.line - 1]).toBe('\tdebug_switch_routines');
+    expect(gnu.lines[0]!.file).toBe(src.driver);
     expect(llvm.lines[0]).toEqual(gnu.lines[0]);
     expect(gnu.texts[0]).toBe('mrs x26,id_aa64dfr0_el1');
     expect(gnu.texts[10]).toBe('mrs x20,dbgbcr15_el1');
@@ -94,6 +104,36 @@ describeWithTools('GNU as and llvm-mc agree', ['gnu-as', 'llvm-mc', 'cpp', 'objd
       }
       expect(rows).toBeGreaterThan(10);
     }
+  });
+
+  test("the simulator's front end assembles the same driver to GNU as's words, and its decoder decodes every one", async () => {
+    const { plan, files } = defaults();
+    const w = await checkAssemblers({ plan, files });
+    expect(w.assemblers).toBeUndefined();
+    expect(w.simulator).toEqual([]);
+    expect(w.decoder).toEqual([]);
+    expect(w.words).toBeGreaterThan(700);
+    expect(w.forms).toBeGreaterThan(100);
+  });
+
+  test("a word where the simulator's assembler differs from GNU as is reported at the macro line, with both texts", async () => {
+    const { plan, files } = defaults();
+    const src = await writeSources(join(dir, 'misparse'), plan, files);
+    const tc = requireToolchain(['gnu-as', 'llvm-mc', 'objdump', 'cpp']);
+    // Stand-in for a front-end bug: the simulator's program is assembled from text whose
+    // save_debug stores x19 one slot too low.
+    const bad = src.asm.text.replace('str\tx19, [x3, #(14 * 8)]', 'str\tx19, [x3, #(13 * 8)]');
+    expect(bad).not.toBe(src.asm.text);
+    const program = assembleForVerify(plan, { ...src.asm, text: bad });
+    const w = await checkWords(tc, { path: src.driver, includeDirs: src.includeDirs }, program, src.show);
+    expect(w.assemblers).toBeUndefined();
+    expect(w.simulator.length).toBeGreaterThan(0);
+    const line = src.asm.text.split('\n').indexOf('\tstr\tx19, [x3, #(14 * 8)]') + 1;
+    expect(w.simulator[0]!.message).toMatch(
+      new RegExp(`^debug_switch\\.S:${line}:2 \\(in macro 'save_debug' invoked at debug_switch\\.S:\\d+:\\d+\\) \\(in macro 'debug_switch_routines' invoked at <verify-driver>\\.S:5:2\\): error: ` +
+        "the simulator's assembler and GNU as disagree at \\.text\\+0x[0-9a-f]+ \\(word \\d+\\): simulator 0x[0-9a-f]{8} \\[str x19, \\[x3, #\\(13 \\* 8\\)\\]\\], " +
+        'GNU as 0x[0-9a-f]{8} at <crosscheck-driver>\\.S:5 \\[str x19,\\[x3,#\\(14\\*8\\)\\]\\]$'),
+    );
   });
 
   test('MRS/MSR encodings of REFERENCE.md §5, by name and by generic S<op0>_<op1>_C<n>_C<m>_<op2>', async () => {

@@ -8,9 +8,9 @@ import {
 } from '../../generator/crosscheck/harness.js';
 import { IMAGE_BASE, RECORD } from '../../generator/crosscheck/runtime.js';
 import { describeWithTools, FIXTURES } from './needs-tools.js';
-import { u64At } from './seed-model.js';
+import { PROBES, GENERATED_ASM, GENERATED_INCLUDE, u64At } from './helpers.js';
 
-const driver = `${FIXTURES}seed_driver.S`;
+const driver = PROBES;
 const plain = (routine: string, extra: Partial<QemuCase> = {}): QemuCase => ({ routine, gprs: {}, sysregs: {}, memory: [], ...extra });
 
 describe('case validation and encoding', () => {
@@ -24,6 +24,7 @@ describe('case validation and encoding', () => {
         plain('probe_ret', { memory: [{ addr: 0x3fff_fff8n, bytes: new Uint8Array(16) }] }),
         plain('probe_ret', { memory: [{ addr: 0x4000_0000n, bytes: new Uint8Array(16) }, { addr: 0x4000_0008n, bytes: new Uint8Array(8) }] }),
         plain('probe_ret', { idAa64dfr0: 0x10101106n, exceptionLevel: 2 }),
+        plain('probe_ret', { sysregs: { hcr_el2: (1n << 34n) | (1n << 31n) } }),
       ],
       'cortex-a57',
     );
@@ -36,6 +37,7 @@ describe('case validation and encoding', () => {
       'case 4 (probe_ret): memory region 0 [0x3ffffff8, 0x40000008) is outside the scratch RAM [0x40000000, 0x44000000)',
       'case 5 (probe_ret): memory regions 0 and 1 overlap',
       "case 6 (probe_ret): idAa64dfr0 0x10101106 differs from cortex-a57's 0x10305106, and an EL2 read of ID_AA64DFR0_EL1 cannot be trapped; run the case at EL1",
+      "case 7 (probe_ret): hcr_el2 = 0x480000000 sets E2H or TGE, which change what the harness's own EL2 code reaches; clear bits 34 and 27",
     ]);
   });
 
@@ -134,9 +136,15 @@ describeWithTools('QEMU harness', ['gnu-as', 'gnu-ld', 'cpp', 'qemu'], () => {
       // x30 is the harness's return address: inside the image, not the case's value.
       expect(r.gprs[30]! >= IMAGE_BASE && r.gprs[30]! < IMAGE_BASE + 0x10_0000n).toBe(true);
     }
+    // ... and exactly the one the report names for the exception level.
+    expect(el2!.gprs[30]).toBe(report.image.returnAddresses[2]);
+    expect(el1!.gprs[30]).toBe(report.image.returnAddresses[1]);
+    // The image's symbols and words: probe_ret is a lone `ret`.
+    const at = Number((report.image.symbols.get('probe_ret')! - report.image.text.addr) / 4n);
+    expect(report.image.text.words[at]).toBe(0xd65f03c0);
     expect(el2!.memory.map((m) => Array.from(m.bytes))).toEqual([Array.from(odd), new Array(16).fill(0x5a)]);
     expect(brk!.fault).toMatchObject({ kind: 'exception', ec: 0x3c, syndromeEl: 2, phase: 'routine' });
-    expect(brk!.fault!.message).toMatch(/^BRK \(EC 0x3c\) at EL2 during routine at probe_brk \(.*seed_driver\.S:\d+\); ESR_EL2=0xf2000042 /);
+    expect(brk!.fault!.message).toMatch(/^BRK \(EC 0x3c\) at EL2 during routine at probe_brk \(.*probes\.S:\d+\); ESR_EL2=0xf2000042 /);
     expect(abort!.fault).toMatchObject({ kind: 'data-abort', ec: 0x25, far: 1n << 40n });
     expect(abort!.gprs[0]).toBe(1n << 40n);
     expect(hcr!.fault).toMatchObject({ kind: 'undefined-instruction', syndromeEl: 1 });
@@ -145,6 +153,31 @@ describeWithTools('QEMU harness', ['gnu-as', 'gnu-ld', 'cpp', 'qemu'], () => {
     expect(setup!.fault).toMatchObject({ kind: 'undefined-instruction', phase: 'setup' });
     expect(setup!.sysregs).toEqual({});
     expect(Array.from(store!.memory[0]!.bytes)).toEqual([...new Array(8).fill(0xee), 8, 7, 6, 5, 4, 3, 2, 1, ...new Array(8).fill(0xee)]);
+  });
+
+  test("an EL2 case's HCR_EL2 reads back as the case left it (read back before the harness resets it)", async () => {
+    const report = await runScenariosOnQemu({
+      cpu: 'cortex-a57', includes: [], driver,
+      cases: [plain('probe_ret', { sysregs: { hcr_el2: 0n } }), plain('probe_ret', { sysregs: { hcr_el2: 1n << 31n } }), plain('probe_ret', { sysregs: { hcr_el2: 0n } })],
+    });
+    expect(report.results.map((r) => r.sysregs['hcr_el2'])).toEqual([0n, 1n << 31n, 0n]);
+  });
+
+  test('output larger than the runtime buffer is flushed on the way (semihosting console)', async () => {
+    // 48 KiB changed: about 100 KB of hex, more than the 64 KiB buffer.
+    const big = new Uint8Array(48 * 1024);
+    const report = await runScenariosOnQemu({
+      cpu: 'cortex-a57', includes: [], driver,
+      cases: [
+        plain('probe_store_x1_at_x0', { gprs: { 0: 0x4010_0000n, 1: 0x1122334455667788n }, memory: [{ addr: 0x4010_0000n, bytes: big.fill(0xab, 8) }] }),
+        plain('probe_current_el'),
+      ],
+    });
+    const after = report.results[0]!.memory[0]!.bytes;
+    expect(after.length).toBe(big.length);
+    expect(u64At(after, 0)).toBe(0x1122334455667788n);
+    expect(after.subarray(8).every((b) => b === 0xab)).toBe(true);
+    expect(report.results[1]!.gprs[0]).toBe(8n);
   });
 
   test('a hanging case costs one timeout; the cases after it run in a fresh boot', async () => {
@@ -161,10 +194,12 @@ describeWithTools('QEMU harness', ['gnu-as', 'gnu-ld', 'cpp', 'qemu'], () => {
 
   test('includes are pasted before the driver and defines reach the preprocessor', async () => {
     const report = await runScenariosOnQemu({
-      cpu: 'cortex-a57', driver: `${FIXTURES}include_driver.S`, includes: [`${FIXTURES}seed_header.h`, `${FIXTURES}seed_macros.S`],
+      cpu: 'cortex-a57', driver: `${FIXTURES}include_driver.S`,
+      includes: [`${GENERATED_INCLUDE}/asm-offsets-sim.h`, `${GENERATED_ASM}/debug_switch.S`], includeDirs: [GENERATED_INCLUDE],
       defines: { EXTRA_DEFINE: '0x2a' }, cases: [plain('read_offsets')],
     });
-    expect(report.results[0]!.gprs.slice(0, 2)).toEqual([800n + 8n * 87n, 0x2an]);
+    // CPU_SYSREG_OFFSET(MDCCINT_EL1) = CPU_SYSREGS (0x320) + 8 * 87
+    expect(report.results[0]!.gprs.slice(0, 2)).toEqual([0x320n + 8n * 87n, 0x2an]);
   });
 
   test('a routine the driver does not define is an input error naming the case', async () => {
@@ -175,7 +210,7 @@ describeWithTools('QEMU harness', ['gnu-as', 'gnu-ld', 'cpp', 'qemu'], () => {
 
   test('an assembler error in the driver names the original file and line', async () => {
     await expect(
-      runScenariosOnQemu({ cpu: 'cortex-a57', includes: [], driver: `${FIXTURES}bad_driver.S`, cases: [plain('bad')] }),
+      runScenariosOnQemu({ cpu: 'cortex-a57', includes: [], includeDirs: [GENERATED_INCLUDE], driver: `${FIXTURES}bad_driver.S`, cases: [plain('bad')] }),
     ).rejects.toThrow(/assembling the driver \(GNU as\) failed[^]*bad_driver\.S:7: Error: unknown mnemonic `mvo'/);
   });
 });
