@@ -6,7 +6,10 @@ import yargs from 'yargs';
 import { checkCommand } from './commands/check.js';
 import { EXIT_BAD_INPUT, type CommandContext, type Io } from './commands/common.js';
 import { cpusCommand } from './commands/cpus.js';
+import { crosscheckCommand } from './commands/crosscheck.js';
+import { emitCommand } from './commands/emit.js';
 import { generateCommand } from './commands/generate.js';
+import { verifyCommand } from './commands/verify.js';
 
 export { EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK } from './commands/common.js';
 
@@ -24,7 +27,7 @@ export async function main(argv: string[], io: Partial<Io> = {}): Promise<number
   let parser = yargs(argv)
     .scriptName('switchgen')
     .usage('$0 <command> [options]\n\nGenerate and prove hypervisor world-switch code from a register table.\nExit codes: 0 ok, 1 check or verification failed, 2 bad input or usage.');
-  for (const register of [generateCommand, checkCommand, cpusCommand]) parser = register(parser, ctx);
+  for (const register of [generateCommand, checkCommand, emitCommand, cpusCommand, verifyCommand, crosscheckCommand]) parser = register(parser, ctx);
   parser = parser
     .demandCommand(1, 'name a command')
     .strict()

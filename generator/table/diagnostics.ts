@@ -16,9 +16,21 @@ export interface Diagnostic extends SourcePosition {
   message: string;
 }
 
+/**
+ * One diagnostic is one line, whatever the input held: messages quote keys and values from the
+ * file, so control characters (a CR, an escape sequence for the terminal, a binary key) and
+ * line separators are shown escaped rather than printed.
+ */
+export function printable(s: string): string {
+  return s.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g, (c) => {
+    const named: Record<string, string> = { '\n': '\\n', '\r': '\\r', '\t': '\\t' };
+    return named[c] ?? `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`;
+  });
+}
+
 export function formatDiagnostic(d: Diagnostic): string {
   const where = d.line > 0 ? `${d.file}:${d.line}:${d.col}` : d.file;
-  return `${where}: ${d.severity}: ${d.message}`;
+  return printable(`${where}: ${d.severity}: ${d.message}`);
 }
 
 /** Errors sorted by position so output is stable however the checks were ordered. */

@@ -3,12 +3,15 @@
 import type { Diagnostic } from './diagnostics.js';
 import type { CpuFile, CpuModel, IdField, RegisterBank, Roles, SysRegister, Table } from './model.js';
 import { countFor, fieldValue } from './model.js';
+import { cpuModuleIdent, JS_RESERVED, TS_INDEX_NAME, TS_LOCAL_NAMES, TS_MODEL_NAMES } from './reserved.js';
 import { BANK_PATTERN, CPU_NAME, GPR, GPR_RANGE, IDENTIFIER, type RawCpuFile, type RawTable } from './schema.js';
 import { pathText } from './shape.js';
 import type { Path, YamlSource } from './yaml-source.js';
 
 /** A 16-bit-wide family is the architectural limit of DBGxxRn_EL1 without FEAT_Debugv8p9. */
 export const MAX_BANK_COUNT = 16;
+/** A CPU's name is its model's file name (ts/<name>.ts). */
+export const MAX_CPU_NAME = 64;
 /** `add xD, xN, #imm` takes an unsigned 12-bit immediate. */
 const ADD_IMM_MAX = 4095;
 /** asm-offsets expressions are pasted into C: `offsetof(struct kvm_vcpu, arch.debug_flags)`. */
@@ -153,8 +156,10 @@ export function validateTable(src: YamlSource, raw: RawTable): { table?: Table; 
   const banks: RegisterBank[] = [];
   raw.banks.forEach((b, i) => {
     const p = ['banks', i];
-    const okPattern = BANK_PATTERN.test(b.name);
-    if (!okPattern) c.error([...p, 'name'], `bank name ${JSON.stringify(b.name)} must be an identifier with exactly one <n>, like DBGBCR<n>_EL1`);
+    const okPattern = BANK_PATTERN.test(b.name) && !b.name.startsWith('<n>');
+    if (!BANK_PATTERN.test(b.name)) c.error([...p, 'name'], `bank name ${JSON.stringify(b.name)} must be an identifier with exactly one <n>, like DBGBCR<n>_EL1`);
+    // Members of <n>ABC would be 0ABC, 1ABC...: not names C or TypeScript can define.
+    else if (!okPattern) c.error([...p, 'name'], `bank name ${JSON.stringify(b.name)} starts with <n>, so its members would start with a digit`);
     const okMax = c.range([...p, 'max'], b.max, 1, MAX_BANK_COUNT, 'bank max');
     const field = fieldByName.get(b.count);
     if (!field) c.error([...p, 'count'], `count ${JSON.stringify(b.count)} is not an id_fields entry (have: ${[...fieldByName.keys()].join(', ') || 'none'})`);
@@ -177,8 +182,9 @@ export function validateTable(src: YamlSource, raw: RawTable): { table?: Table; 
     for (const b of users.slice(1)) {
       if (b.max !== first.max) c.error(['banks', banks.indexOf(b), 'max'], `${b.pattern} has max ${b.max} but shares count ${f.name} with ${first.pattern} (max ${first.max})`);
     }
-    const largest = Number((1n << BigInt(f.width)) - 1n) + f.bias;
-    if (largest > first.max && f.width < 32) {
+    // (A width outside 1..63 is reported above; 1n << 2^31 would not fit in a BigInt.)
+    const largest = f.width >= 1 && f.width < 32 ? Number((1n << BigInt(f.width)) - 1n) + f.bias : 0;
+    if (largest > first.max) {
       c.warn(['banks', banks.indexOf(first), 'max'], `${f.name} can report up to ${largest} registers but ${first.pattern} has max ${first.max}: a CPU reporting more would branch backwards`);
     }
   }
@@ -223,6 +229,8 @@ export function validateTable(src: YamlSource, raw: RawTable): { table?: Table; 
     if (usedFields.length > roles.skip.length) c.error(['roles', 'skip'], `roles.skip has ${roles.skip.length} registers but ${usedFields.length} id fields give bank counts`);
   }
 
+  definedNamesOnce(c, raw, registers, banks);
+
   // Lazy registers that are not banks must be single 64-bit guests' or aarch32 ones: nothing else to check.
   if (c.out.some((d) => d.severity === 'error') || !roles || !trigger) return { diagnostics: c.out };
   return {
@@ -246,6 +254,85 @@ export function validateTable(src: YamlSource, raw: RawTable): { table?: Table; 
     },
     diagnostics: c.out,
   };
+}
+
+/**
+ * Every name the outputs define is defined once, and none takes a name the generated code
+ * already uses. The C header #defines each slot's register name, NR_SYS_REGS, the flag, trigger
+ * and shift names; the simulation header each asm-offsets name; the asm the offset macro. Each
+ * TypeScript model declares the offset macro, the asm-offsets names, the flag, trigger and shift
+ * names, each ID register and each id field's upper-case name as consts beside its own fixed
+ * names, and a variable named after each register it moves (its lower-case assembler name).
+ */
+function definedNamesOnce(c: Checker, raw: RawTable, registers: SysRegister[], banks: RegisterBank[]): void {
+  interface Def {
+    name: string;
+    path: Path;
+    what: string;
+    c: boolean;
+    ts: boolean;
+  }
+  const defs: Def[] = [{ name: 'NR_SYS_REGS', path: ['context', 'nr_sys_regs'], what: 'the slot count NR_SYS_REGS', c: true, ts: false }];
+  const add = (name: string, path: Path, what: string, inC: boolean, inTs: boolean): void => {
+    if (IDENTIFIER.test(name)) defs.push({ name, path, what, c: inC, ts: inTs });
+  };
+  raw.registers.forEach((r, i) => add(r.name, ['registers', i, 'name'], `register ${r.name}`, true, false));
+  banks.forEach((b) => {
+    const i = raw.banks.findIndex((x) => x.name === b.pattern);
+    for (let n = 0; n < b.max; n++) add(b.pattern.replace('<n>', String(n)), ['banks', i, 'name'], `register ${b.pattern.replace('<n>', String(n))}`, true, false);
+  });
+  add(raw.context.offset_macro, ['context', 'offset_macro'], 'offset_macro', true, true);
+  for (const name of Object.keys(raw.asm_offsets)) add(name, ['asm_offsets', name], `asm-offsets name ${name}`, true, true);
+  add(raw.lazy.flags.shift_name, ['lazy', 'flags', 'shift_name'], 'lazy.flags.shift_name', true, true);
+  add(raw.lazy.flags.mask_name, ['lazy', 'flags', 'mask_name'], 'lazy.flags.mask_name', true, true);
+  raw.lazy.trigger.bits.forEach((b, i) => add(b.name, ['lazy', 'trigger', 'bits', i, 'name'], `trigger bit ${b.name}`, true, true));
+  add(raw.aarch32.shift_name, ['aarch32', 'shift_name'], 'aarch32.shift_name', true, true);
+  const idRegs = new Set<string>();
+  for (const [name, f] of Object.entries(raw.id_fields)) {
+    if (!idRegs.has(f.register)) add(f.register, ['id_fields', name, 'register'], `ID register ${f.register}`, false, true);
+    idRegs.add(f.register);
+    add(name.toUpperCase(), ['id_fields', name], `id field ${name} (as ${name.toUpperCase()})`, false, true);
+  }
+
+  const reported = new Set<string>();
+  defs.forEach((d, i) => {
+    if (d.ts && (JS_RESERVED.has(d.name) || TS_MODEL_NAMES.has(d.name))) {
+      c.error(d.path, `${d.what}: ${d.name} is a name the generated TypeScript reserves`);
+      return;
+    }
+    const first = defs.slice(0, i).find((e) => e.name === d.name && ((e.c && d.c) || (e.ts && d.ts)));
+    // Two registers with one name are reported as such already.
+    if (!first || (first.what.startsWith('register ') && d.what.startsWith('register ')) || reported.has(d.name)) return;
+    reported.add(d.name);
+    c.error(d.path, `${d.what} is also ${first.what} (at ${pathText(first.path)}): each name the generated files define must be defined once`);
+  });
+
+  // A moved register's value lives in a variable named after it: it must not shadow a routine's
+  // parameters or the model's own names.
+  const tsNames = new Set(defs.filter((d) => d.ts).map((d) => d.name));
+  const moved: [string, Path][] = [
+    ...registers.filter((r) => r.policy !== 'external').map((r): [string, Path] => [r.access, ['registers', raw.registers.findIndex((x) => x.name === r.name), r.access === r.name ? 'name' : 'access']]),
+    ...banks.flatMap((b) => Array.from({ length: b.max }, (_, n): [string, Path] => [b.pattern.replace('<n>', String(n)), ['banks', raw.banks.findIndex((x) => x.name === b.pattern), 'name']])),
+  ];
+  // Each system register is switched by one slot: two slots reading one register would also
+  // give the model two variables of one name.
+  const seenVar = new Map<string, string>();
+  for (const [reg, path] of moved) {
+    const v = reg.toLowerCase();
+    if (!IDENTIFIER.test(reg)) continue;
+    const owner = pathText(path.slice(0, 2));
+    const prev = seenVar.get(v);
+    if (prev !== undefined) {
+      // Two slots of one name are reported as a name defined twice; here, an access that repeats one.
+      const viaAccess = path[path.length - 1] === 'access' || moved.some(([r, q]) => r.toLowerCase() === v && q[q.length - 1] === 'access');
+      if (prev !== owner && viaAccess) c.error(path, `${owner} switches ${reg}, which ${prev} switches too: each register is saved and restored by one slot`);
+      continue;
+    }
+    seenVar.set(v, owner);
+    if (JS_RESERVED.has(v) || TS_LOCAL_NAMES.has(v) || TS_MODEL_NAMES.has(v) || tsNames.has(v)) {
+      c.error(path, `register ${reg}: the generated TypeScript names its value ${v}, which is reserved there`);
+    }
+  }
 }
 
 function validateRoles(c: Checker, r: RawTable['roles']): Roles | undefined {
@@ -315,13 +402,23 @@ export function validateCpus(src: YamlSource, raw: RawCpuFile, table: Table): { 
   const c = new Checker(src);
   const idRegs = new Set(table.idFields.map((f) => f.register));
   const seen = new Map<string, number>();
+  const idents = new Map<string, string>();
   const cpus: CpuModel[] = [];
   raw.cpus.forEach((entry, i) => {
     const p = ['cpus', i];
     const { name, qemu, ...ids } = entry;
+    const ident = cpuModuleIdent(name);
     if (!CPU_NAME.test(name)) c.error([...p, 'name'], `CPU name ${JSON.stringify(name)} must be lower-case letters, digits, '-' and '_'`);
     else if (seen.has(name)) c.error([...p, 'name'], `CPU ${name} is defined twice (first at cpus[${seen.get(name)}])`);
+    // Its TypeScript model is ts/<name>.ts, bound as cpuModuleIdent(name) in ts/index.ts.
+    else if (name === TS_INDEX_NAME) c.error([...p, 'name'], `CPU name ${name} is taken by the models' index (ts/index.ts)`);
+    // ... and a file name, which file systems limit (255 bytes, less the temporary file's suffix).
+    else if (name.length > MAX_CPU_NAME) c.error([...p, 'name'], `CPU name ${name.slice(0, 20)}… is ${name.length} characters long; at most ${MAX_CPU_NAME}, as it names a file`);
+    else if (!IDENTIFIER.test(ident) || JS_RESERVED.has(ident) || TS_MODEL_NAMES.has(ident)) {
+      c.error([...p, 'name'], `CPU name ${name} cannot name its TypeScript model (${JSON.stringify(ident)} is ${IDENTIFIER.test(ident) ? 'reserved' : 'not an identifier'}): use words joined by single '-' or '_'`);
+    } else if (idents.has(ident)) c.error([...p, 'name'], `CPU name ${name} and ${idents.get(ident)} both name their TypeScript model ${ident}`);
     seen.set(name, i);
+    if (!idents.has(ident)) idents.set(ident, name);
     if (qemu !== undefined && !CPU_NAME.test(qemu)) c.error([...p, 'qemu'], `QEMU CPU name ${JSON.stringify(qemu)} must be lower-case letters, digits, '-' and '_'`);
     const model: CpuModel = { name, idRegisters: {} };
     if (qemu !== undefined) model.qemu = qemu;
