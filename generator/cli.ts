@@ -4,7 +4,7 @@
 // Exit codes: 0 success, 1 a check or verification failed, 2 bad input or usage.
 import yargs from 'yargs';
 import { checkCommand } from './commands/check.js';
-import { EXIT_BAD_INPUT, type CommandContext, type Io } from './commands/common.js';
+import { EXIT_BAD_INPUT, UsageError, type CommandContext, type Io } from './commands/common.js';
 import { cpusCommand } from './commands/cpus.js';
 import { crosscheckCommand } from './commands/crosscheck.js';
 import { emitCommand } from './commands/emit.js';
@@ -37,7 +37,7 @@ export async function main(argv: string[], io: Partial<Io> = {}): Promise<number
     .wrap(Math.min(100, process.stdout.columns || 100))
     .exitProcess(false)
     .fail((msg, err) => {
-      if (err) throw err;
+      if (err && !(err instanceof UsageError)) throw err;
       ctx.io.err(`switchgen: ${msg || 'usage error'}\nRun \`switchgen --help\` for usage.`);
       ctx.state.code = EXIT_BAD_INPUT;
     });

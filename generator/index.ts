@@ -10,6 +10,7 @@ import type { OutputFile } from './emit/files.js';
 import { emitTsIndex, emitTsModel, TS_INDEX_FILE, tsModelFile } from './emit/ts.js';
 import { DEFAULT_CPUS, DEFAULT_TABLE, displayPath } from './paths.js';
 import { resolve } from 'node:path';
+import { provenanceUnsafe } from './build/inputs.js';
 
 export { loadTable, loadCpus, parseTable, parseCpus, must } from './table/load.js';
 export { planTable } from './plan/plan.js';
@@ -69,6 +70,12 @@ export interface Generated {
 
 /** Every output, in memory, in a fixed order. Nothing is written here. */
 export function generateAll(inputs: Inputs): Generated {
+  // The input paths are quoted in every generated header: refuse one that could end a comment.
+  const unsafe = (['table', 'cpus'] as const).flatMap((k) => {
+    const why = provenanceUnsafe(inputs[k]);
+    return why ? [{ file: displayPath(inputs[k]), line: 0, col: 0, severity: 'error' as const, message: `${why}, so this path cannot be quoted in the generated files' headers` }] : [];
+  });
+  if (unsafe.length) return { files: [], diagnostics: unsafe };
   const loaded = loadInputs(inputs);
   if (!loaded.table || !loaded.cpus || hasErrors(loaded.diagnostics)) return { files: [], diagnostics: loaded.diagnostics };
   const plan = planTable(loaded.table);

@@ -111,6 +111,14 @@ describe('CLI usage', () => {
     expect(o.stderr).toMatch(/tabel/);
     const none = await runCli([]);
     expect(none.code).toBe(2);
+    // a failed option check is a usage error (2), not an internal error (70)
+    const states = await runCli(['verify', '--states', '0']);
+    expect(states.code).toBe(2);
+    expect(states.stderr).toMatch(/--states must be a positive integer/);
+    // and the command does not run after a usage error
+    const bogus = await runCli(['cpus', '--bogus']);
+    expect(bogus.code).toBe(2);
+    expect(bogus.stdout).toBe('');
   });
 
   it('cpus --json gives counts derived from the ID register', async () => {

@@ -36,3 +36,11 @@ export async function report(io: Io, diagnostics: Diagnostic[]): Promise<void> {
 }
 
 export type CommandModule = (y: Argv, ctx: CommandContext) => Argv;
+
+/** Thrown from a yargs `.check()`: a usage error (exit 2), not a bug (exit 70). */
+export class UsageError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'UsageError';
+  }
+}

@@ -8,6 +8,7 @@ export const cpusCommand: CommandModule = (y, { io, state }) =>
     'list the CPU models with the breakpoint and watchpoint counts the table derives from their ID registers',
     (a) => inputOptions(a).option('json', { type: 'boolean', default: false, describe: 'machine-readable output' }),
     async (args) => {
+      if (state.code !== 0) return; // yargs runs the handler even after a usage error
       const { loadInputs, resolveInputs } = await import('../index.js');
       const { hasErrors } = await import('../table/diagnostics.js');
       const { countsForCpu } = await import('../plan/plan.js');

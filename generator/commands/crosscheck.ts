@@ -20,6 +20,7 @@ export const crosscheckCommand: CommandModule = (y, { io, state }) =>
         .option('keep', { type: 'string', describe: 'keep the build directories (driver, images, QEMU output) in this directory' })
         .epilog('Exit codes: 0 ok, 1 a difference, 2 bad input or a missing tool. Needs GNU binutils for AArch64, llvm-mc, cpp and qemu-system-aarch64 (apt-get install binutils-aarch64-linux-gnu qemu-system-arm llvm).'),
     async (args) => {
+      if (state.code !== 0) return; // yargs runs the handler even after a usage error
       const startedAt = performance.now();
       const { resolveInputs } = await import('../index.js');
       const { loadCrosscheckInputs } = await import('../crosscheck/inputs.js');

@@ -1,7 +1,7 @@
 // switchgen verify: run the emitted assembly in the bundled simulator and the generated
 // TypeScript model on the same seeded random states; any difference is a failure (exit 1).
 import type { CommandModule } from './common.js';
-import { EXIT_BAD_INPUT, EXIT_FAILED, inputOptions, report } from './common.js';
+import { EXIT_BAD_INPUT, EXIT_FAILED, inputOptions, report, UsageError } from './common.js';
 
 /** Parse `--counts`: `all`, or `BRPs=6,WRPs=4`. */
 export function parseCounts(text: string): { all: true } | { counts: Record<string, number> } | { error: string } {
@@ -29,11 +29,12 @@ export const verifyCommand: CommandModule = (y, { io, state }) =>
         .option('asm', { type: 'string', describe: 'verify this .S file instead of the generated one (its directory is searched for #includes first)' })
         .option('json', { type: 'boolean', default: false, describe: 'print the report as JSON' })
         .check((args) => {
-          if (!Number.isInteger(args.states) || args.states < 1) throw new Error('--states must be a positive integer');
-          if (args.seed !== undefined && (!Number.isInteger(args.seed) || args.seed < 0 || args.seed > 0xffffffff)) throw new Error('--seed must be an integer in 0..4294967295');
+          if (!Number.isInteger(args.states) || args.states < 1) throw new UsageError('--states must be a positive integer');
+          if (args.seed !== undefined && (!Number.isInteger(args.seed) || args.seed < 0 || args.seed > 0xffffffff)) throw new UsageError('--seed must be an integer in 0..4294967295');
           return true;
         }),
     async (args) => {
+      if (state.code !== 0) return; // yargs runs the handler even after a usage error
       const { generateAll, resolveInputs, loadInputs } = await import('../index.js');
       const { hasErrors } = await import('../table/diagnostics.js');
       const verifyLib = await import('../verify/index.js');

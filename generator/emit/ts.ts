@@ -2,6 +2,7 @@
 // specialised to that CPU's counts, so they are straight-line code that names only the
 // registers the CPU implements. Built from the plan with ts-morph structures; the asm and the
 // TypeScript read the same plan, so they cannot disagree about names, slots, offsets or order.
+import { cpuModuleIdent, JS_RESERVED, TS_LOCAL_NAMES, TS_MODEL_NAMES } from '../table/reserved.js';
 import type {
   FunctionDeclarationStructure,
   OptionalKind,
@@ -15,7 +16,7 @@ import type { AsmPlan, CpuCounts, SlotRun } from '../plan/plan.js';
 import { asmName } from '../plan/plan.js';
 import type { Table } from '../table/model.js';
 import { tsMorph } from '../model/ts-morph-lazy.js';
-import { MODEL_FUNCTIONS, type SwitchModel } from '../model/switch-model.js';
+import { type SwitchModel } from '../model/switch-model.js';
 import { loadTsModel } from '../model/load.js';
 import type { Provenance } from './asm.js';
 import { render } from './render.js';
@@ -146,16 +147,11 @@ function oneLine(what: string, s: string): string {
   return s;
 }
 
-/** Names the generated code defines itself, which no table-derived name may take. */
-const FIXED_NAMES = ['CPU', 'TABLE', 'COUNTS', 'ID_REGISTERS', 'ASM_OFFSETS', 'SWITCHED', 'SLOT_BYTES', 'MASK64', 'add64', 'debugStateDirty', 'MachineState', ...MODEL_FUNCTIONS];
-/** Locals and parameters of the routines, which a register's value variable may not shadow. */
-const LOCAL_NAMES = new Set(['m', 'ctxt', 'vcpu', 'hostCtxt', 'guestCtxt', '_m', '_ctxt', '_vcpu', '_hostCtxt', '_guestCtxt', 'triggered', 'dirty', 'flags', 'undefined', 'arguments', 'eval']);
-
-const RESERVED = new Set(
-  ('break case catch class const continue debugger default delete do else enum export extends false finally for function if import in ' +
-    'instanceof new null return super switch this throw true try typeof var void while with implements interface let package private ' +
-    'protected public static yield await').split(' '),
-);
+// The names the generated code gives a meaning of its own live in table/reserved.ts, shared with
+// validation (which reports a clash with a position before anything is emitted).
+const FIXED_NAMES = [...TS_MODEL_NAMES];
+const LOCAL_NAMES = new Set([...TS_LOCAL_NAMES, 'undefined', 'arguments', 'eval']);
+const RESERVED = JS_RESERVED;
 const usableIdentifier = (name: string): boolean => /^[A-Za-z_$][A-Za-z0-9_$]*$/.test(name) && !RESERVED.has(name);
 
 class Names {
@@ -501,7 +497,7 @@ export function tsModelForCounts(plan: AsmPlan, counts: Record<string, number>, 
   return loadTsModel(source, `${syntheticCpu(plan.table, counts, name).name}.ts`);
 }
 
-const moduleIdent = (cpu: string): string => cpu.replace(/[-_]+([a-z0-9])/g, (_, c: string) => c.toUpperCase()).replace(/^([0-9])/, '_$1');
+const moduleIdent = cpuModuleIdent;
 
 /** generated/ts/index.ts: every CPU's model by name, checked against SwitchModel. */
 export function emitTsIndex(cpuNames: string[], prov: Provenance, options: TsEmitOptions = {}): string {

@@ -1,9 +1,10 @@
 // Names the generated code gives a meaning of its own, so that validation can refuse a table or
 // CPU file whose names would collide with them (a register called DELETE would name a variable
 // `delete` in the TypeScript model; a CPU called `await` would name a module binding `await`).
-// The TypeScript emitter (emit/ts.ts) refuses these too, but only by throwing, after the plan is
-// built; validation reports them as positioned diagnostics before anything is written.
-// Keep these lists in step with emit/ts.ts (FIXED_NAMES, LOCAL_NAMES, RESERVED, moduleIdent).
+// The TypeScript emitter (emit/ts.ts) takes its lists from here and refuses clashes too, by
+// throwing after the plan is built; validation reports them as positioned diagnostics first.
+
+import { MODEL_CONSTANTS, MODEL_FUNCTIONS } from '../model/switch-model.js';
 
 /** ECMAScript reserved words (strict mode, modules) and the globals a binding must not shadow. */
 export const JS_RESERVED: ReadonlySet<string> = new Set(
@@ -16,10 +17,9 @@ export const JS_RESERVED: ReadonlySet<string> = new Set(
 
 /** Names every generated TypeScript model (and the models' index) declares itself. */
 export const TS_MODEL_NAMES: ReadonlySet<string> = new Set([
-  'CPU', 'TABLE', 'COUNTS', 'ID_REGISTERS', 'ASM_OFFSETS', 'SWITCHED', 'SLOT_BYTES', 'MASK64', 'add64', 'debugStateDirty', 'MachineState',
-  'saveSysregs', 'restoreSysregs', 'saveDebug', 'restoreDebug', 'saveGuest32bitSysregs', 'restoreGuest32bitSysregs',
-  'vcpuRunDebugSaveHost', 'vcpuRunDebugRestoreGuest', 'vcpuReturnDebugSaveGuest', 'vcpuReturnDebugRestoreHost',
-  'CPU_NAMES', 'MODELS', 'SwitchModel',
+  ...MODEL_CONSTANTS,
+  ...MODEL_FUNCTIONS,
+  'SLOT_BYTES', 'MASK64', 'add64', 'debugStateDirty', 'MachineState', 'CPU_NAMES', 'MODELS', 'SwitchModel',
 ]);
 
 /** Parameters and locals of the generated routines, which a register's value variable must not shadow. */
