@@ -98,9 +98,16 @@ export const verifyCommand: CommandModule = (y, { io, state }) =>
       }
       let result: import('../verify/verify.js').VerifyReport;
       try {
+        const { displayPath } = await import('../paths.js');
+        const extra = [
+          ...(args.asm ? [`--asm ${displayPath(args.asm)}`] : []),
+          ...(args.table ? [`--table ${displayPath(args.table)}`] : []),
+          ...(args.cpus ? [`--cpus ${displayPath(args.cpus)}`] : []),
+        ].join(' ');
         result = verifyLib.verify(plan, asm, models, {
           states: args.states,
           seed,
+          reproduceArgs: extra,
           onProgress: (done, _total, label) => bar?.update(done, { label }),
         });
       } catch (e) {

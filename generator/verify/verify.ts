@@ -90,6 +90,8 @@ export interface ModelUnderTest {
 }
 
 export interface Divergence {
+  /** Arguments beyond model, seed and states that reproduce the run. */
+  reproduceArgs: string;
   cpu: string;
   /** A model built from counts alone (verify --counts), not a CPU from the CPU file. */
   synthetic: boolean;
@@ -103,6 +105,8 @@ export interface Divergence {
   actual?: string;
   /** The asm line that last wrote the differing location (or faulted). */
   asmLine?: string;
+  /** Further differing locations (memory), with the asm line that last wrote each. */
+  also?: string[];
   detail: string;
 }
 
@@ -128,8 +132,10 @@ export interface VerifyReport {
 export interface VerifyOptions {
   states: number;
   seed: number;
-  /** Stop a model after this many divergences (the first is the useful one). */
+  /** Stop a routine after this many divergences on a model (the first is the useful one). */
   maxDivergences?: number;
+  /** Extra arguments for the printed reproduce command (e.g. `--asm my.S --table t.yaml`). */
+  reproduceArgs?: string;
   onProgress?: (done: number, total: number, label: string) => void;
 }
 
@@ -215,6 +221,7 @@ export function randomState(rng: Rng, plan: AsmPlan, layout: Layout, sysregs: st
   return { gprs, sysregs: regs, vcpu, host };
 }
 
+const NEVER_WRITTEN = 'never written by the assembly';
 const hex = (v: bigint): string => `0x${v.toString(16).padStart(16, '0')}`;
 
 /** Mix the run seed with a model and routine so each (model, routine) stream is independent. */
@@ -252,12 +259,14 @@ export function verifyModels(plan: AsmPlan, asm: AsmUnderTest, models: ModelUnde
       const seed = streamSeed(opts.seed, model.cpu.name, spec.macro);
       const rng = new Rng(seed);
       const mayChange = new Set([...plan.clobbers[spec.macro], ...(spec.calls ? [lr, 30] : [30])]);
-      for (let s = 0; s < opts.states && report.divergences.length < maxDiv; s++) {
+      let found = 0;
+      for (let s = 0; s < opts.states && found < maxDiv; s++) {
         const st = randomState(rng, plan, layout, sysregs, spec);
         const div = runOne(program, sim, model, plan, layout, spec, st, mayChange);
         report.runs++;
         report.instructions += div.steps;
-        if (div.divergence) report.divergences.push({ cpu: model.cpu.name, synthetic: model.synthetic ?? false, counts: model.cpu.counts, routine: spec.macro, seed: opts.seed, state: s, ...div.divergence });
+        if (div.divergence) found++;
+        if (div.divergence) report.divergences.push({ reproduceArgs: opts.reproduceArgs ?? '', cpu: model.cpu.name, synthetic: model.synthetic ?? false, counts: model.cpu.counts, routine: spec.macro, seed: opts.seed, state: s, ...div.divergence });
       }
       opts.onProgress?.(++done, total, `${model.cpu.name} ${spec.macro}`);
     }
@@ -273,7 +282,7 @@ export function verifyModels(plan: AsmPlan, asm: AsmUnderTest, models: ModelUnde
   };
 }
 
-type Found = Omit<Divergence, 'cpu' | 'synthetic' | 'counts' | 'routine' | 'seed' | 'state'>;
+type Found = Omit<Divergence, 'reproduceArgs' | 'cpu' | 'synthetic' | 'counts' | 'routine' | 'seed' | 'state'>;
 
 function runOne(
   program: Program,
@@ -325,24 +334,33 @@ function runOne(
     w ? `${formatLoc(w.loc)}: ${w.text}` : undefined;
 
   // memory: every 8-byte word of the vcpu and the host context
+  // Memory: the first differing word is the divergence; a few more are listed, since the asm
+  // line that wrote the wrong place is often the one to read.
+  const diffs: bigint[] = [];
   for (const region of t.regions) {
     const actual = m.load(region.addr, region.bytes.length);
-    const off = firstDifferentWord(region.bytes, actual);
-    if (off >= 0) {
-      const addr = region.addr + BigInt(off);
-      const a = m.readU64(addr);
-      const e = t.load64(addr);
-      return {
-        steps: run.steps,
-        divergence: {
-          what: nameAddress(layout, plan, addr),
-          expected: hex(e),
-          actual: hex(a),
-          asmLine: writer(m.lastMemWriter(addr)) ?? 'never written by the assembly',
-          detail: 'memory differs',
-        } as Found,
-      };
+    let from = 0;
+    while (diffs.length < 4) {
+      const off = firstDifferentWord(region.bytes, actual, from);
+      if (off < 0) break;
+      diffs.push(region.addr + BigInt(off));
+      from = off + 8;
     }
+  }
+  if (diffs.length) {
+    const addr = diffs[0]!;
+    const also = diffs.slice(1).map((a) => `${nameAddress(layout, plan, a)}${writer(m.lastMemWriter(a)) ? `, last written by ${writer(m.lastMemWriter(a))}` : ''}`);
+    return {
+      steps: run.steps,
+      divergence: {
+        what: nameAddress(layout, plan, addr),
+        expected: hex(t.load64(addr)),
+        actual: hex(m.readU64(addr)),
+        asmLine: writer(m.lastMemWriter(addr)) ?? NEVER_WRITTEN,
+        detail: 'memory differs',
+        ...(also.length ? { also } : {}),
+      } as Found,
+    };
   }
   // system registers
   for (const name of st.sysregs.keys()) {
@@ -351,7 +369,7 @@ function runOne(
     if (a !== e) {
       return {
         steps: run.steps,
-        divergence: { what: name.toUpperCase(), expected: hex(e), actual: hex(a), asmLine: writer(m.lastSysWriter(name)) ?? 'never written by the assembly', detail: 'system register differs' } as Found,
+        divergence: { what: name.toUpperCase(), expected: hex(e), actual: hex(a), asmLine: writer(m.lastSysWriter(name)) ?? NEVER_WRITTEN, detail: 'system register differs' } as Found,
       };
     }
   }
@@ -374,11 +392,11 @@ function runOne(
   return { steps: run.steps };
 }
 
-/** Byte offset of the first differing 8-byte word, or -1. */
-function firstDifferentWord(a: Uint8Array, b: Uint8Array): number {
+/** Byte offset of the first differing 8-byte word at or after `from`, or -1. */
+function firstDifferentWord(a: Uint8Array, b: Uint8Array, from = 0): number {
   const wa = new Uint32Array(a.buffer, a.byteOffset, a.byteLength >> 2);
   const wb = new Uint32Array(b.buffer, b.byteOffset, b.byteLength >> 2);
-  for (let i = 0; i < wa.length; i++) if (wa[i] !== wb[i]) return (i >> 1) << 3;
+  for (let i = from >> 2; i < wa.length; i++) if (wa[i] !== wb[i]) return (i >> 1) << 3;
   return -1;
 }
 
@@ -433,9 +451,10 @@ export function formatDivergence(d: Divergence): string {
   const lines = [`verify: ${d.cpu} (${counts}): ${d.routine} diverges at state ${d.state} of seed ${d.seed}`];
   lines.push(`  ${d.what}: ${d.detail}`);
   if (d.expected !== undefined) lines.push(`    expected (TS model) ${d.expected}`, `    actual   (assembly) ${d.actual}`);
-  if (d.asmLine) lines.push(`  last written by ${d.asmLine}`);
+  if (d.asmLine) lines.push(d.asmLine === NEVER_WRITTEN ? `  the assembly never wrote it (it still holds its initial value)` : `  last written by ${d.asmLine}`);
   const which = d.synthetic ? `--counts ${Object.entries(d.counts).map(([k, v]) => `${k}=${v}`).join(',')}` : `--cpu ${d.cpu}`;
-  lines.push(`  reproduce: npx switchgen verify ${which} --seed ${d.seed} --states ${d.state + 1}`);
+  for (const a of d.also ?? []) lines.push(`  also differs: ${a}`);
+  lines.push(`  reproduce: npx switchgen verify ${which} --seed ${d.seed} --states ${d.state + 1}${d.reproduceArgs ? ` ${d.reproduceArgs}` : ''}`);
   return lines.join('\n');
 }
 
