@@ -125,7 +125,7 @@ export async function watchAndGenerate(opts: WatchOptions): Promise<number> {
         depfile: opts.depfile,
         produce: (i, before) => (inProcess ? inProcess(i) : pool.run(i, before)),
         onFile: (p, state) => {
-          if (opts.verbose || state === 'written') io.out(`${state === 'written' ? '  GEN    ' : '  SAME   '}${displayPath(join(opts.out, p))}`);
+          if (opts.verbose || state !== 'unchanged') io.out(`${state === 'written' ? '  GEN    ' : state === 'removed' ? '  RM     ' : '  SAME   '}${displayPath(join(opts.out, p))}`);
         },
       });
       await report(io, r.diagnostics);

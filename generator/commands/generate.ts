@@ -47,7 +47,7 @@ export const generateCommand: CommandModule = (y, { io, state }) =>
           depfile: args.depfile,
           produce: generateAll,
           onFile: (p, s) => {
-            if (args.verbose || s === 'written') io.out(`${s === 'written' ? '  GEN    ' : '  SAME   '}${displayPath(join(paths.out, p))}`);
+            if (args.verbose || s !== 'unchanged') io.out(`${s === 'written' ? '  GEN    ' : s === 'removed' ? '  RM     ' : '  SAME   '}${displayPath(join(paths.out, p))}`);
           },
         });
         await report(io, r.diagnostics);

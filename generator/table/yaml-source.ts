@@ -1,6 +1,6 @@
 // YAML with positions: parse once, keep the document so every later check can point at the
 // line and column of the value it complains about.
-import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from 'yaml';
+import { isCollection, isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, visit, type Document, type Node } from 'yaml';
 import type { Diagnostic, Severity } from './diagnostics.js';
 
 export type Path = readonly (string | number)[];
@@ -30,6 +30,18 @@ export class YamlSource {
         col: pos.col,
         severity: 'error',
         message: `YAML: ${firstLine(e.message)}`,
+      });
+    }
+    // A mapping or list used as a key has no place in these files (and JavaScript objects would
+    // stringify it): refuse it where it stands.
+    if (this.syntaxErrors.length === 0) {
+      visit(this.doc, {
+        Pair: (_, pair) => {
+          if (isCollection(pair.key)) {
+            const at = this.lines.linePos((pair.key as Node).range?.[0] ?? 0);
+            this.syntaxErrors.push({ file, line: at.line, col: at.col, severity: 'error', message: 'YAML: a key must be a plain scalar, not a mapping or a list' });
+          }
+        },
       });
     }
     let data: unknown = undefined;

@@ -4,7 +4,7 @@
 // generator's own code send it to the full path.
 import { execFileSync } from 'node:child_process';
 import { appendFileSync, cpSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { STAMP_FILE } from '../../generator/build/stamp.js';
 import { digestInputs } from '../../generator/build/digest.js';
@@ -58,7 +58,12 @@ const CASES: Case[] = [
 ];
 
 /** Make the two runs' messages comparable: they name different output directories. */
-const norm = (r: CliResult, from: string, to: string): CliResult => ({ code: r.code, stdout: r.stdout.split(from).join(to), stderr: r.stderr.split(from).join(to) });
+// Output paths are printed as displayPath shows them (relative to the package or the working
+// directory, depending on where the clone lives), so swap the distinguishing last segment.
+const norm = (r: CliResult, from: string, to: string): CliResult => {
+  const swap = (s: string): string => s.split(from).join(to).split(`/${basename(from)}/`).join(`/${basename(to)}/`);
+  return { code: r.code, stdout: swap(r.stdout), stderr: swap(r.stderr) };
+};
 
 afterAll(removePackageCopies);
 
