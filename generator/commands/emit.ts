@@ -47,17 +47,17 @@ export const emitCommand: CommandModule = (y, { io, state }) =>
       const lib = await import('../index.js');
       const { hasErrors } = await import('../table/diagnostics.js');
       const { ASM_FILE, HEADER_FILE, SIM_OFFSETS_FILE } = await import('../emit/asm.js');
-      const gen = lib.generateAll(paths);
+      const wanted = { asm: ASM_FILE, header: HEADER_FILE, 'sim-offsets': SIM_OFFSETS_FILE, ts: lib.tsModelFile(args.cpu ?? '') }[kind];
+      const gen = lib.generateAll(paths, { only: (p) => p === wanted });
       await report(io, gen.diagnostics);
       if (hasErrors(gen.diagnostics)) {
         state.code = EXIT_BAD_INPUT;
         return;
       }
-      const wanted = { asm: ASM_FILE, header: HEADER_FILE, 'sim-offsets': SIM_OFFSETS_FILE, ts: lib.tsModelFile(args.cpu ?? '') }[kind];
       const file = gen.files.find((f) => f.path === wanted);
       if (!file) {
-        const models = gen.files.map((f) => f.path).filter((p) => p.startsWith('ts/') && p !== lib.TS_INDEX_FILE);
-        const have = models.map((p) => p.slice(3, -3)).join(', ');
+        const loaded = lib.loadInputs(paths);
+        const have = (loaded.cpus?.cpus ?? []).map((c) => c.name).join(', ');
         io.err(`switchgen emit: error: no CPU model ${JSON.stringify(args.cpu)} in ${lib.DEFAULT_CPUS === paths.cpus ? 'the default CPU file' : paths.cpus} (have: ${have || 'none'})`);
         state.code = EXIT_BAD_INPUT;
         return;

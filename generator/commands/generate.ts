@@ -45,7 +45,7 @@ export const generateCommand: CommandModule = (y, { io, state }) =>
           inputs: paths,
           out: paths.out,
           depfile: args.depfile,
-          produce: generateAll,
+          produce: (inputs) => generateAll(inputs),
           onFile: (p, s) => {
             if (args.verbose || s !== 'unchanged') io.out(`${s === 'written' ? '  GEN    ' : s === 'removed' ? '  RM     ' : '  SAME   '}${displayPath(join(paths.out, p))}`);
           },
