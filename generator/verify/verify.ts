@@ -6,7 +6,7 @@ import type { AsmPlan, MacroName, CpuCounts } from '../plan/plan.js';
 import { bankRegisterName } from '../table/model.js';
 import type { SwitchModel } from '../model/switch-model.js';
 import { MachineFault, type MachineState } from '../model/machine.js';
-import { assembleProgram, CpuModel, Machine, SimError, SimFault, formatLoc, type Program } from '../sim/index.js';
+import { assembleProgram, CpuModel, Machine, SimError, SimFault, SYSREGS, formatLoc, type Program } from '../sim/index.js';
 import { layoutFor, nameAddress, type Layout } from './layout.js';
 import { Rng } from './rng.js';
 
@@ -255,6 +255,15 @@ export function verifyModels(plan: AsmPlan, asm: AsmUnderTest, models: ModelUnde
         { addr: layout.hostContext, bytes: new Uint8Array(layout.contextSize) },
       ],
     });
+    // Every other register the simulated CPU has gets a random value once; no routine may change
+    // one (a stray msr to a register the table does not switch). Checked after each routine.
+    const bystanders = SYSREGS.filter((d) => d.access === 'rw' && cpuModel.implements(d) && !sysregs.includes(d.name)).map((d) => d.name);
+    const bystanderRng = new Rng(streamSeed(opts.seed, model.cpu.name, 'bystanders'));
+    const expectedBystanders = new Map<string, bigint>();
+    for (const name of bystanders) {
+      sim.writeSys(name, bystanderRng.u64());
+      expectedBystanders.set(name, sim.readSys(name));
+    }
     for (const spec of ROUTINES) {
       const seed = streamSeed(opts.seed, model.cpu.name, spec.macro);
       const rng = new Rng(seed);
@@ -267,6 +276,27 @@ export function verifyModels(plan: AsmPlan, asm: AsmUnderTest, models: ModelUnde
         report.instructions += div.steps;
         if (div.divergence) found++;
         if (div.divergence) report.divergences.push({ reproduceArgs: opts.reproduceArgs ?? '', cpu: model.cpu.name, synthetic: model.synthetic ?? false, counts: model.cpu.counts, routine: spec.macro, seed: opts.seed, state: s, ...div.divergence });
+      }
+      for (const [name, want] of expectedBystanders) {
+        const got = sim.readSys(name);
+        if (got === want || found >= maxDiv) continue;
+        const w = sim.lastSysWriter(name);
+        report.divergences.push({
+          reproduceArgs: opts.reproduceArgs ?? '',
+          cpu: model.cpu.name,
+          synthetic: model.synthetic ?? false,
+          counts: model.cpu.counts,
+          routine: spec.macro,
+          seed: opts.seed,
+          state: opts.states - 1,
+          what: name.toUpperCase(),
+          expected: hex(want),
+          actual: hex(got),
+          ...(w ? { asmLine: `${formatLoc(w.loc)}: ${w.text}` } : {}),
+          detail: `${name} is not switched by the table, but ${spec.macro} changed it`,
+        });
+        expectedBystanders.set(name, got);
+        found++;
       }
       opts.onProgress?.(++done, total, `${model.cpu.name} ${spec.macro}`);
     }

@@ -66,6 +66,7 @@ const asmMutants: AsmMutant[] = [
   { name: 'flags stored even when clean (cbz dropped)', apply: (t) => mutateMacro(t, 'vcpu_run_debug_save_host', /\tcbz\tx26, 1f\n/, ''), expect: /vcpu_run_debug_save_host diverges/ },
   { name: 'MDCCINT_EL1 not restored', apply: (t) => mutateMacro(t, 'restore_debug', /\tmsr\tmdccint_el1, x21\n/, ''), expect: /MDCCINT_EL1/ },
   { name: 'eager group: MDSCR_EL1 saved from the wrong register', apply: (t) => mutateMacro(t, 'save_sysregs', 'stp\tx24, x25, [x3, #160]', 'stp\tx24, x24, [x3, #160]'), expect: /sys_regs\[MDSCR_EL1\]/ },
+  { name: 'a stray write to a register the table does not switch', apply: (t) => mutateMacro(t, 'restore_debug', 'mrs\tx26, id_aa64dfr0_el1', 'mrs\tx26, id_aa64dfr0_el1\n\tmsr\ttpidr_el2, x3'), expect: /TPIDR_EL2: tpidr_el2 is not switched by the table, but restore_debug changed it[\s\S]*last written by debug_switch\.S:\d+:\d+ .*msr tpidr_el2, x3/ },
   { name: '32-bit path taken for 64-bit guests (tbnz → tbz)', apply: (t) => mutateMacro(t, 'skip_32bit_state', 'tbnz', 'tbz'), expect: /32bit_sysregs diverges/ },
 ];
 
