@@ -15,6 +15,7 @@ import type {
 import type { AsmPlan, CpuCounts, SlotRun } from '../plan/plan.js';
 import { asmName } from '../plan/plan.js';
 import type { Table } from '../table/model.js';
+import { bankRegisterName } from '../table/model.js';
 import { tsMorph } from '../model/ts-morph-lazy.js';
 import { type SwitchModel } from '../model/switch-model.js';
 import { loadTsModel } from '../model/load.js';
@@ -56,7 +57,7 @@ interface ModelShape {
   groups: { sysregs: SlotReg[]; debug: SlotReg[]; aarch32: SlotReg[]; aarch32Debug: SlotReg[] };
 }
 
-const bankRegName = (pattern: string, n: number): string => pattern.replace('<n>', String(n));
+const bankRegName = (pattern: string, n: number): string => bankRegisterName({ pattern }, n);
 
 /** save_sysregs order for one run: every mrs, then the stores (an stp is two, lower slot first). */
 function saveRun(run: SlotRun, base: string): Step[] {

@@ -114,7 +114,7 @@ export interface CpuFile {
 }
 
 /** A bank's register name for index n: DBGBCR<n>_EL1 → DBGBCR3_EL1. */
-export function bankRegisterName(bank: RegisterBank, n: number): string {
+export function bankRegisterName(bank: Pick<RegisterBank, 'pattern'>, n: number): string {
   return bank.pattern.replace('<n>', String(n));
 }
 

@@ -2,7 +2,7 @@
 // context and not overlapping, counts and bit fields in range, roles that do not collide.
 import type { Diagnostic } from './diagnostics.js';
 import type { CpuFile, CpuModel, IdField, RegisterBank, Roles, SysRegister, Table } from './model.js';
-import { countFor, fieldValue } from './model.js';
+import { bankRegisterName, countFor, fieldValue } from './model.js';
 import { cpuModuleIdent, JS_RESERVED, TS_INDEX_NAME, TS_LOCAL_NAMES, TS_MODEL_NAMES } from './reserved.js';
 import { BANK_PATTERN, CPU_NAME, GPR, GPR_RANGE, IDENTIFIER, type RawCpuFile, type RawTable } from './schema.js';
 import { pathText } from './shape.js';
@@ -164,7 +164,7 @@ export function validateTable(src: YamlSource, raw: RawTable): { table?: Table; 
     const field = fieldByName.get(b.count);
     if (!field) c.error([...p, 'count'], `count ${JSON.stringify(b.count)} is not an id_fields entry (have: ${[...fieldByName.keys()].join(', ') || 'none'})`);
     if (okPattern && okMax) {
-      for (let n = 0; n < b.max; n++) uniqueName([...p, 'name'], b.name.replace('<n>', String(n)));
+      for (let n = 0; n < b.max; n++) uniqueName([...p, 'name'], bankRegisterName({ pattern: b.name }, n));
       claim([...p, 'first_slot'], b.first_slot, b.first_slot + b.max - 1, b.name);
     }
     if (field && okMax) banks.push({ pattern: b.name, firstSlot: b.first_slot, max: b.max, count: field });
@@ -279,7 +279,7 @@ function definedNamesOnce(c: Checker, raw: RawTable, registers: SysRegister[], b
   raw.registers.forEach((r, i) => add(r.name, ['registers', i, 'name'], `register ${r.name}`, true, false));
   banks.forEach((b) => {
     const i = raw.banks.findIndex((x) => x.name === b.pattern);
-    for (let n = 0; n < b.max; n++) add(b.pattern.replace('<n>', String(n)), ['banks', i, 'name'], `register ${b.pattern.replace('<n>', String(n))}`, true, false);
+    for (let n = 0; n < b.max; n++) add(bankRegisterName(b, n), ['banks', i, 'name'], `register ${bankRegisterName(b, n)}`, true, false);
   });
   add(raw.context.offset_macro, ['context', 'offset_macro'], 'offset_macro', true, true);
   for (const name of Object.keys(raw.asm_offsets)) add(name, ['asm_offsets', name], `asm-offsets name ${name}`, true, true);
@@ -312,7 +312,7 @@ function definedNamesOnce(c: Checker, raw: RawTable, registers: SysRegister[], b
   const tsNames = new Set(defs.filter((d) => d.ts).map((d) => d.name));
   const moved: [string, Path][] = [
     ...registers.filter((r) => r.policy !== 'external').map((r): [string, Path] => [r.access, ['registers', raw.registers.findIndex((x) => x.name === r.name), r.access === r.name ? 'name' : 'access']]),
-    ...banks.flatMap((b) => Array.from({ length: b.max }, (_, n): [string, Path] => [b.pattern.replace('<n>', String(n)), ['banks', raw.banks.findIndex((x) => x.name === b.pattern), 'name']])),
+    ...banks.flatMap((b) => Array.from({ length: b.max }, (_, n): [string, Path] => [bankRegisterName(b, n), ['banks', raw.banks.findIndex((x) => x.name === b.pattern), 'name']])),
   ];
   // Each system register is switched by one slot: two slots reading one register would also
   // give the model two variables of one name.

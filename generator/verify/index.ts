@@ -9,7 +9,7 @@ import type { OutputFile } from '../emit/files.js';
 import { ASM_FILE } from '../emit/asm.js';
 import { emitTsModelForCounts, syntheticCpu } from '../emit/ts.js';
 import { loadTsModel } from '../model/load.js';
-import { verifyModels, type AsmUnderTest, type ModelUnderTest, type VerifyOptions, type VerifyReport } from './verify.js';
+import { verifyModels, type AsmUnderTest, type IncludeSource, type ModelUnderTest, type VerifyOptions, type VerifyReport } from './verify.js';
 
 export * from './verify.js';
 
@@ -38,7 +38,7 @@ export function modelForCounts(plan: AsmPlan, counts: Record<string, number>): M
 }
 
 /** The generated asm (from memory) with the generated headers as its includes. */
-export function generatedAsm(files: OutputFile[]): AsmUnderTest {
+export function generatedAsm(files: OutputFile[]): AsmUnderTest & { includes: Map<string, string> } {
   const asm = files.find((f) => f.path === ASM_FILE);
   if (!asm) throw new Error(`${ASM_FILE} was not generated`);
   const includes = new Map(files.filter((f) => f.path.startsWith('include/')).map((f) => [basename(f.path), f.content]));
@@ -47,25 +47,18 @@ export function generatedAsm(files: OutputFile[]): AsmUnderTest {
 
 /** A user's .S file: its own directory's headers first, then the generated ones. */
 export function asmFromFile(file: string, files: OutputFile[]): AsmUnderTest {
-  const gen = generatedAsm(files);
-  const text = readFileSync(file, 'utf8');
+  const generated = generatedAsm(files).includes;
   const dir = dirname(file);
-  const includes = new Map(gen.includes);
-  const lookup = new Proxy(includes, {
-    get(target, prop, recv) {
-      if (prop === 'get') {
-        return (name: string) => {
-          try {
-            return readFileSync(join(dir, name), 'utf8');
-          } catch {
-            return target.get(name);
-          }
-        };
+  const includes: IncludeSource = {
+    get(name) {
+      try {
+        return readFileSync(join(dir, name), 'utf8');
+      } catch {
+        return generated.get(name);
       }
-      return Reflect.get(target, prop, recv) as unknown;
     },
-  });
-  return { path: basename(file), text, includes: lookup };
+  };
+  return { path: basename(file), text: readFileSync(file, 'utf8'), includes };
 }
 
 export function verify(plan: AsmPlan, asm: AsmUnderTest, models: ModelUnderTest[], opts: VerifyOptions): VerifyReport {

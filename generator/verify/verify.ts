@@ -3,7 +3,6 @@
 // register, the flags word, and every general-purpose register the macro promised to keep.
 // The simulator reads only the emitted text; the TS model only the plan. Neither sees the other.
 import type { AsmPlan, MacroName, CpuCounts } from '../plan/plan.js';
-import { bankRegisterName } from '../table/model.js';
 import type { SwitchModel } from '../model/switch-model.js';
 import { MachineFault, type MachineState } from '../model/machine.js';
 import { assembleProgram, CpuModel, Machine, SimError, SimFault, SYSREGS, formatLoc, type Program } from '../sim/index.js';
@@ -75,12 +74,17 @@ export function driverSource(plan: AsmPlan, asmName: string, simOffsetsName: str
   return lines.join('\n') + '\n';
 }
 
+/** Where #include "name" finds its text (a Map of the generated headers is one). */
+export interface IncludeSource {
+  get(name: string): string | undefined;
+}
+
 export interface AsmUnderTest {
   /** Path shown in reports (and used to resolve its includes). */
   path: string;
   text: string;
   /** Files the asm and driver may #include, by name (the generated headers). */
-  includes: Map<string, string>;
+  includes: IncludeSource;
 }
 
 export interface ModelUnderTest {
@@ -162,7 +166,7 @@ export function touchedSysregs(plan: AsmPlan, counts: Record<string, number>): s
   for (const run of plan.sysregs) for (const m of run.moves) names.add(m.sysreg);
   for (const b of plan.debug.banks) {
     const n = counts[b.countField] ?? 0;
-    for (let i = 0; i < n; i++) names.add(bankRegisterName({ pattern: b.pattern } as never, i).toLowerCase());
+    for (const e of b.descending) if (e.index < n) names.add(e.sysreg);
   }
   for (const s of plan.debug.singles) names.add(s.sysreg);
   for (const run of [...plan.aarch32.eager, ...plan.aarch32.lazy]) for (const m of run.moves) names.add(m.sysreg);
